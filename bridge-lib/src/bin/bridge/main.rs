@@ -1,0 +1,185 @@
+//! The `bridge` command: a thin front over `bridge_lib`. It parses arguments, builds the
+//! configuration, runs the library and turns the result into output and an exit code.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use bridge_lib::demo::{Demo, Variant};
+use bridge_lib::{render, CheckId, Config, Error};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+
+const EXIT_CODES: &str = "Exit codes:
+  0   ready (warnings allowed)
+  1   not ready: a check found a critical failure
+  2   a check could not run (unreachable service, missing table, demo could not start)
+  78  bad configuration (a variable that does not parse, an unknown option value)";
+
+/// Readiness checks for moving a multi-tenant RAG/LLM SaaS from tenant isolation to
+/// per-tenant customization.
+#[derive(Parser)]
+#[command(name = "bridge", version, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the readiness checks and print the report.
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// Run against the embedded demo (`--demo` or `--demo broken`). Used automatically when
+        /// nothing is configured.
+        #[arg(long, num_args = 0..=1, default_missing_value = "clean", value_name = "VARIANT")]
+        demo: Option<String>,
+        /// Only these checks, comma-separated: rls, cost, capacity, tenants.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Manage test tenants.
+    Tenants {
+        #[command(subcommand)]
+        command: TenantsCommand,
+    },
+    /// Explain a finding code (TEN001…), or list every code.
+    Explain {
+        /// The code; omit to list all.
+        code: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantsCommand {
+    /// Create the missing test tenants, idempotently.
+    Provision {
+        /// How many active test tenants there should be.
+        #[arg(long, default_value_t = 3)]
+        count: usize,
+        /// Print the SQL and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// SQL run once per new tenant with its context set (seeds its data end to end).
+        #[arg(long, value_name = "FILE")]
+        seed_sql: Option<std::path::PathBuf>,
+        /// Provision into a fresh embedded demo (to try the command).
+        #[arg(long, num_args = 0..=1, default_missing_value = "clean", value_name = "VARIANT")]
+        demo: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = runtime.block_on(run(cli));
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    ExitCode::from(code)
+}
+
+async fn run(cli: Cli) -> u8 {
+    let result = match cli.command {
+        Command::Check { demo, only, format } => check(demo, only, format).await,
+        Command::Tenants { command: TenantsCommand::Provision { count, dry_run, seed_sql, demo } } => {
+            provision(count, dry_run, seed_sql, demo).await
+        }
+        Command::Explain { code } => explain(code),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if e.is_config() { 78 } else { 2 }
+        }
+    }
+}
+
+/// The configuration and, when asked for or when nothing is configured, a running demo.
+async fn environment(demo: Option<String>) -> Result<(Config, Option<Demo>), Error> {
+    let variant = demo.as_deref().map(str::parse::<Variant>).transpose()?;
+    let cfg = Config::from_env()?;
+    match variant {
+        Some(v) => start_demo(v).await,
+        None if cfg.is_unconfigured() => {
+            eprintln!("note: nothing configured (DATABASE_URL, PINECONE_API_KEY unset): using the embedded demo");
+            start_demo(Variant::Clean).await
+        }
+        None => Ok((cfg, None)),
+    }
+}
+
+async fn start_demo(v: Variant) -> Result<(Config, Option<Demo>), Error> {
+    let demo = Demo::start(v).await?;
+    Ok((demo.config(), Some(demo)))
+}
+
+async fn check(demo: Option<String>, only: Vec<String>, format: Format) -> Result<u8, Error> {
+    let only = only.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<CheckId>()).collect::<Result<Vec<_>, _>>()?;
+    let (cfg, _demo) = environment(demo).await?;
+    let report = bridge_lib::run_checks(&cfg, &only).await;
+    match format {
+        Format::Human => print!("{}", render::report_text(&report)),
+        Format::Json => println!("{}", report.to_json()),
+    }
+    Ok(report.exit_code() as u8)
+}
+
+async fn provision(count: usize, dry_run: bool, seed: Option<std::path::PathBuf>, demo: Option<String>) -> Result<u8, Error> {
+    let seed_sql = match &seed {
+        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| Error::Input {
+            location: p.display().to_string(),
+            reason: format!("cannot read the seed file: {e}"),
+            fix: "pass a readable SQL file, for example data/demo/seed_tenant.sql".into(),
+        })?),
+        None => None,
+    };
+    let (cfg, _demo) = match demo {
+        Some(_) => environment(demo).await?,
+        None => (Config::from_env()?, None),
+    };
+    let plan = bridge_lib::provision::plan(&cfg, count, seed_sql.as_deref()).await?;
+    if dry_run {
+        print!("{}", plan.script());
+        return Ok(0);
+    }
+    bridge_lib::provision::apply(&cfg, &plan).await?;
+    if plan.new_tenants.is_empty() {
+        println!("nothing to do: {} active test tenants already ({})", plan.existing.len(), plan.existing.join(", "));
+    } else {
+        for (id, tier) in &plan.new_tenants {
+            println!("created test tenant {id} (tier {tier})");
+        }
+    }
+    Ok(0)
+}
+
+fn explain(code: Option<String>) -> Result<u8, Error> {
+    let rules = bridge_lib::checks::all_rules();
+    match code {
+        None => {
+            for r in rules {
+                println!("{}  {:<32} {}", r.code, r.name, r.title);
+            }
+            Ok(0)
+        }
+        Some(c) => {
+            let r = rules.iter().find(|r| r.code.eq_ignore_ascii_case(&c) || r.name == c).ok_or_else(|| {
+                Error::config(format!("unknown finding code `{c}`"), "run `bridge explain` to list every code")
+            })?;
+            println!("{} {}: {}\n\n{}", r.code, r.name, r.title, r.rationale);
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Rendering apart from checking: the same report as terminal text, JSON or HTML.
+
+pub mod html;
+pub mod text;
+
+pub use html::{report_html, outcome_html};
+pub use text::report_text;

@@ -1,0 +1,56 @@
+//! Human text for the terminal.
+
+use crate::finding::Status;
+use crate::report::{CheckStatus, Report};
+use std::fmt::Write;
+
+fn mark(s: CheckStatus) -> &'static str {
+    match s {
+        CheckStatus::Pass => "PASS ",
+        CheckStatus::Skip => "SKIP ",
+        CheckStatus::Warn => "WARN ",
+        CheckStatus::Fail => "FAIL ",
+        CheckStatus::Error => "ERROR",
+    }
+}
+
+fn finding_mark(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "ok  ",
+        Status::Skip => "skip",
+        Status::Warn => "warn",
+        Status::Fail => "FAIL",
+    }
+}
+
+/// The report as plain text: one block per check, then the verdict and the must-fix list.
+pub fn report_text(report: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "bridge readiness report ({})", report.environment);
+    for c in &report.checks {
+        let _ = writeln!(s, "\n[{}] {}", mark(c.status), c.check.title());
+        if let Some(e) = &c.error {
+            let _ = writeln!(s, "    could not run: {e}");
+        }
+        for f in &c.findings {
+            let sup = f.suppressed.as_ref().map(|r| format!(" (suppressed: {r})")).unwrap_or_default();
+            let _ = writeln!(s, "  {} {} {}: {}{sup}", finding_mark(f.status), f.code, f.name, f.detail);
+            if f.status != Status::Pass && f.suppressed.is_none() {
+                if let Some(r) = &f.remedy {
+                    for (i, line) in r.lines().enumerate() {
+                        let _ = writeln!(s, "       {} {line}", if i == 0 { "fix:" } else { "    " });
+                    }
+                }
+            }
+        }
+    }
+    let _ = writeln!(s, "\nverdict: {}", report.verdict.as_str());
+    let must = report.must_fix();
+    if !must.is_empty() {
+        let _ = writeln!(s, "must fix:");
+        for m in must {
+            let _ = writeln!(s, "  - {m}");
+        }
+    }
+    s
+}

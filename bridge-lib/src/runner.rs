@@ -1,0 +1,48 @@
+//! Runs the asked-for checks, each bounded in time; a check that cannot run becomes an error
+//! outcome and the others still run.
+
+use crate::checks;
+use crate::config::Config;
+use crate::report::{CheckId, CheckOutcome, Report};
+use crate::Error;
+use std::time::Duration;
+
+/// The most one check may take.
+pub const CHECK_LIMIT: Duration = Duration::from_secs(120);
+
+/// Runs one check and applies the configured suppressions.
+pub async fn run_check(cfg: &Config, id: CheckId) -> CheckOutcome {
+    let outcome = match tokio::time::timeout(CHECK_LIMIT, checks::run(id, cfg)).await {
+        Ok(Ok(o)) => o,
+        Ok(Err(e)) => CheckOutcome::errored(id, &scrub(cfg, e)),
+        Err(_) => CheckOutcome::errored(id, &Error::Timeout { what: format!("check `{id}`"), seconds: CHECK_LIMIT.as_secs_f64() }),
+    };
+    outcome.apply_suppressions(&cfg.suppressions)
+}
+
+/// Runs the checks in `only` (all four when empty), in order, and builds the report.
+pub async fn run_checks(cfg: &Config, only: &[CheckId]) -> Report {
+    let ids: Vec<CheckId> = if only.is_empty() { CheckId::ALL.to_vec() } else { only.to_vec() };
+    let mut outcomes = Vec::with_capacity(ids.len());
+    for id in ids {
+        outcomes.push(run_check(cfg, id).await);
+    }
+    Report::new(cfg.environment.clone(), outcomes)
+}
+
+/// Last line of defence: no configured secret survives into an error message.
+fn scrub(cfg: &Config, e: Error) -> Error {
+    let mut text = e.to_string();
+    let secrets = [cfg.database.as_ref().and_then(|d| d.password()), cfg.admin_database.as_ref().and_then(|d| d.password()), cfg.pinecone.as_ref().map(|p| &p.api_key)];
+    let mut changed = false;
+    for s in secrets.into_iter().flatten() {
+        let t = s.scrub(&text);
+        changed |= t != text;
+        text = t;
+    }
+    if changed {
+        Error::Query { context: "running the check".into(), reason: text }
+    } else {
+        e
+    }
+}

@@ -74,12 +74,7 @@ impl DbTarget {
         if let Some(p) = password {
             pg.password(p);
         }
-        DbTarget {
-            pg,
-            tls: TlsMode::Disable,
-            root_cert: None,
-            password: password.map(Secret::new),
-        }
+        DbTarget { pg, tls: TlsMode::Disable, root_cert: None, password: password.map(Secret::new) }
     }
 
     /// The same target as another user (the demo's admin and app roles share a cluster).
@@ -168,7 +163,11 @@ fn extract_libpq_only_options(text: &str) -> (String, Option<TlsMode>, Option<Pa
         }
     }
     let rebuilt = if is_url {
-        if kept.is_empty() { head } else { format!("{head}?{}", kept.join(&sep.to_string())) }
+        if kept.is_empty() {
+            head
+        } else {
+            format!("{head}?{}", kept.join(&sep.to_string()))
+        }
     } else {
         kept.join(" ")
     };
@@ -274,7 +273,9 @@ impl Config {
         }
         if let Some(url) = get("BRIDGE_ADMIN_DATABASE_URL") {
             c.admin_database = Some(DbTarget::parse(&url).map_err(|e| match e {
-                Error::Config { what, fix } => Error::Config { what: what.replace("DATABASE_URL", "BRIDGE_ADMIN_DATABASE_URL"), fix },
+                Error::Config { what, fix } => {
+                    Error::Config { what: what.replace("DATABASE_URL", "BRIDGE_ADMIN_DATABASE_URL"), fix }
+                }
                 other => other,
             })?);
         }
@@ -295,7 +296,10 @@ impl Config {
         }
         if let Some(v) = get("BRIDGE_MIN_TEST_TENANTS") {
             c.min_test_tenants = v.trim().parse().map_err(|_| {
-                Error::config(format!("BRIDGE_MIN_TEST_TENANTS `{v}` is not a whole number"), "set it to a number such as 3")
+                Error::config(
+                    format!("BRIDGE_MIN_TEST_TENANTS `{v}` is not a whole number"),
+                    "set it to a number such as 3",
+                )
             })?;
         }
         if let Some(key) = get("PINECONE_API_KEY") {
@@ -335,7 +339,10 @@ fn checked_name(var: &str, v: &str) -> Result<String> {
     if ok {
         Ok(v.to_string())
     } else {
-        Err(Error::config(format!("{var} `{v}` is not a table or column name"), "use letters, digits and underscores, optionally schema.name"))
+        Err(Error::config(
+            format!("{var} `{v}` is not a table or column name"),
+            "use letters, digits and underscores, optionally schema.name",
+        ))
     }
 }
 

@@ -82,10 +82,7 @@ fn rustls_config(mode: TlsMode, target: &DbTarget) -> std::result::Result<rustls
         builder.with_root_certificates(roots).with_no_client_auth()
     } else {
         // libpq's `require` and `prefer` encrypt without verifying the certificate.
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
-            .with_no_client_auth()
+        builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerify(provider))).with_no_client_auth()
     };
     Ok(config)
 }

@@ -16,7 +16,14 @@ pub fn block_on<F: Future + Send>(fut: F) -> F::Output
 where
     F::Output: Send,
 {
-    let run = |fut: F| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime").block_on(fut);
+    let run = |fut: F| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+            .block_on(fut)
+    };
     if tokio::runtime::Handle::try_current().is_ok() {
         std::thread::scope(|s| s.spawn(|| run(fut)).join().expect("the runtime thread panicked"))
     } else {
@@ -54,7 +61,12 @@ impl Env {
 
     /// A one-line description: which environment, which database (no secrets).
     pub fn describe(&self) -> String {
-        let db = self.config.database.as_ref().map(|d| d.redacted()).unwrap_or_else(|| "not configured (DATABASE_URL unset)".into());
+        let db = self
+            .config
+            .database
+            .as_ref()
+            .map(|d| d.redacted())
+            .unwrap_or_else(|| "not configured (DATABASE_URL unset)".into());
         let pc = match &self.config.pinecone {
             Some(p) => format!("index {}", p.index.clone().or_else(|| p.host.clone()).unwrap_or_default()),
             None => "not configured (PINECONE_API_KEY unset)".into(),
@@ -75,11 +87,20 @@ impl Env {
     /// Runs a read-only SQL query on the application's connection and returns the rows as text
     /// in an HTML table (for the recap and for experiments).
     pub fn sql(&self, sql: &str) -> Result<crate::Html> {
-        let target = self.config.database.clone().ok_or_else(|| crate::Error::config("DATABASE_URL is not set", "set it, or use the demo"))?;
+        let target = self
+            .config
+            .database
+            .clone()
+            .ok_or_else(|| crate::Error::config("DATABASE_URL is not set", "set it, or use the demo"))?;
         let sql = sql.to_string();
         block_on(async move {
             let mut c = crate::db::connect(&target).await?;
-            let tx = c.build_transaction().read_only(true).start().await.map_err(|e| crate::Error::query("starting a read-only transaction", &e))?;
+            let tx = c
+                .build_transaction()
+                .read_only(true)
+                .start()
+                .await
+                .map_err(|e| crate::Error::query("starting a read-only transaction", &e))?;
             let rows = tx.simple_query(&sql).await.map_err(|e| crate::Error::query("running the query", &e))?;
             let _ = tx.rollback().await;
             Ok(crate::Html(simple_rows_html(&rows)))

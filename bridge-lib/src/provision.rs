@@ -36,7 +36,10 @@ const DEFAULT_TIERS: [&str; 3] = ["starter", "pro", "enterprise"];
 /// Plans the provisioning of `count` test tenants, without changing anything.
 pub async fn plan(cfg: &Config, count: usize, seed_sql: Option<&str>) -> Result<Plan> {
     let target = cfg.admin().ok_or_else(|| {
-        Error::config("no database configured for provisioning", "set BRIDGE_ADMIN_DATABASE_URL (or DATABASE_URL), or run with --demo")
+        Error::config(
+            "no database configured for provisioning",
+            "set BRIDGE_ADMIN_DATABASE_URL (or DATABASE_URL), or run with --demo",
+        )
     })?;
     let client = db::connect(target).await?;
     let table = describe_tenants_table(&client, cfg).await?;
@@ -55,15 +58,23 @@ pub async fn plan(cfg: &Config, count: usize, seed_sql: Option<&str>) -> Result<
     if existing.len() >= count {
         return Ok(plan);
     }
-    let all_ids: Vec<String> =
-        db::query(&client, "listing tenant ids", &format!("SELECT id::text FROM {t}"), &[]).await?.iter().map(|r| r.get(0)).collect();
-    let test_tiers: Vec<String> = db::query(&client, "listing test tiers", &format!("SELECT tier::text FROM {t} WHERE is_test"), &[])
+    let all_ids: Vec<String> = db::query(&client, "listing tenant ids", &format!("SELECT id::text FROM {t}"), &[])
         .await?
         .iter()
         .map(|r| r.get(0))
         .collect();
+    let test_tiers: Vec<String> =
+        db::query(&client, "listing test tiers", &format!("SELECT tier::text FROM {t} WHERE is_test"), &[])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
     let mut tiers: Vec<String> =
-        db::query(&client, "listing tiers", &format!("SELECT DISTINCT tier::text FROM {t} ORDER BY 1"), &[]).await?.iter().map(|r| r.get(0)).collect();
+        db::query(&client, "listing tiers", &format!("SELECT DISTINCT tier::text FROM {t} ORDER BY 1"), &[])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
     if tiers.is_empty() {
         tiers = DEFAULT_TIERS.iter().map(|s| s.to_string()).collect();
     }
@@ -72,20 +83,22 @@ pub async fn plan(cfg: &Config, count: usize, seed_sql: Option<&str>) -> Result<
 
     let id_type = table.columns.get("id").cloned().unwrap_or_default();
     let max_numeric: i64 = if is_integer(&id_type) {
-        db::query(&client, "reading the largest id", &format!("SELECT coalesce(max(id), 0)::bigint FROM {t}"), &[]).await?[0].get(0)
+        db::query(&client, "reading the largest id", &format!("SELECT coalesce(max(id), 0)::bigint FROM {t}"), &[])
+            .await?[0]
+            .get(0)
     } else {
         0
     };
     let mut n = 0;
-    let mut extra_cols: Vec<(&str, Box<dyn Fn(&str) -> String>)> = Vec::new();
-    if table.columns.contains_key("name") {
-        extra_cols.push(("name", Box::new(|id: &str| quote_literal(&format!("bridge test tenant {id}")))));
-    }
-    if table.columns.get("active").map(String::as_str) == Some("boolean") {
-        extra_cols.push(("active", Box::new(|_: &str| "true".into())));
+    // optional columns: a name, and the active flag in whichever form the table has
+    let has_name = table.columns.contains_key("name");
+    let active_col = if table.columns.get("active").map(String::as_str) == Some("boolean") {
+        Some(("active", "true"))
     } else if table.columns.contains_key("status") {
-        extra_cols.push(("status", Box::new(|_: &str| "'active'".into())));
-    }
+        Some(("status", "'active'"))
+    } else {
+        None
+    };
     for i in 0..(count - existing.len()) {
         let id = loop {
             n += 1;
@@ -102,14 +115,27 @@ pub async fn plan(cfg: &Config, count: usize, seed_sql: Option<&str>) -> Result<
         };
         let tier = tiers[i % tiers.len()].clone();
         let mut cols = vec!["id".to_string(), "is_test".into(), "tier".into()];
-        let mut vals = vec![format!("{}::{}", quote_literal(&id), id_type), "true".into(), format!("{}", quote_literal(&tier))];
-        for (c, v) in &extra_cols {
-            cols.push(quote_ident(c));
-            vals.push(v(&id));
+        let mut vals =
+            vec![format!("{}::{}", quote_literal(&id), id_type), "true".into(), format!("{}", quote_literal(&tier))];
+        if has_name {
+            cols.push(quote_ident("name"));
+            vals.push(quote_literal(&format!("bridge test tenant {id}")));
         }
-        plan.statements.push(format!("INSERT INTO {t} ({}) VALUES ({}) ON CONFLICT DO NOTHING", cols.join(", "), vals.join(", ")));
+        if let Some((c, v)) = active_col {
+            cols.push(quote_ident(c));
+            vals.push(v.to_string());
+        }
+        plan.statements.push(format!(
+            "INSERT INTO {t} ({}) VALUES ({}) ON CONFLICT DO NOTHING",
+            cols.join(", "),
+            vals.join(", ")
+        ));
         if let Some(seed) = seed_sql {
-            plan.statements.push(format!("SELECT set_config({}, {}, true)", quote_literal(&cfg.tenant_setting), quote_literal(&id)));
+            plan.statements.push(format!(
+                "SELECT set_config({}, {}, true)",
+                quote_literal(&cfg.tenant_setting),
+                quote_literal(&id)
+            ));
             plan.statements.push(seed.trim().trim_end_matches(';').to_string());
         }
         plan.new_tenants.push((id, tier));
@@ -126,16 +152,22 @@ pub async fn apply(cfg: &Config, plan: &Plan) -> Result<()> {
     if plan.statements.is_empty() {
         return Ok(());
     }
-    let target = cfg.admin().ok_or_else(|| Error::config("no database configured for provisioning", "set BRIDGE_ADMIN_DATABASE_URL"))?;
+    let target = cfg
+        .admin()
+        .ok_or_else(|| Error::config("no database configured for provisioning", "set BRIDGE_ADMIN_DATABASE_URL"))?;
     let mut client = db::connect(target).await?;
     let tx = client.transaction().await.map_err(|e| Error::query("starting the provisioning transaction", &e))?;
     for s in &plan.statements {
-        tx.batch_execute(s).await.map_err(|e| Error::query(&format!("provisioning (`{}`)", first_line(s)), &e))?;
+        tx.batch_execute(s).await.map_err(|e| Error::query(format!("provisioning (`{}`)", first_line(s)), &e))?;
     }
     tx.commit().await.map_err(|e| Error::query("committing the new test tenants", &e))
 }
 
 fn first_line(s: &str) -> String {
     let l = s.lines().next().unwrap_or("");
-    if l.chars().count() > 80 { format!("{}…", l.chars().take(80).collect::<String>()) } else { l.to_string() }
+    if l.chars().count() > 80 {
+        format!("{}…", l.chars().take(80).collect::<String>())
+    } else {
+        l.to_string()
+    }
 }

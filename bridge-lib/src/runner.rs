@@ -15,7 +15,10 @@ pub async fn run_check(cfg: &Config, id: CheckId) -> CheckOutcome {
     let outcome = match tokio::time::timeout(CHECK_LIMIT, checks::run(id, cfg)).await {
         Ok(Ok(o)) => o,
         Ok(Err(e)) => CheckOutcome::errored(id, &scrub(cfg, e)),
-        Err(_) => CheckOutcome::errored(id, &Error::Timeout { what: format!("check `{id}`"), seconds: CHECK_LIMIT.as_secs_f64() }),
+        Err(_) => CheckOutcome::errored(
+            id,
+            &Error::Timeout { what: format!("check `{id}`"), seconds: CHECK_LIMIT.as_secs_f64() },
+        ),
     };
     outcome.apply_suppressions(&cfg.suppressions)
 }
@@ -33,7 +36,11 @@ pub async fn run_checks(cfg: &Config, only: &[CheckId]) -> Report {
 /// Last line of defence: no configured secret survives into an error message.
 fn scrub(cfg: &Config, e: Error) -> Error {
     let mut text = e.to_string();
-    let secrets = [cfg.database.as_ref().and_then(|d| d.password()), cfg.admin_database.as_ref().and_then(|d| d.password()), cfg.pinecone.as_ref().map(|p| &p.api_key)];
+    let secrets = [
+        cfg.database.as_ref().and_then(|d| d.password()),
+        cfg.admin_database.as_ref().and_then(|d| d.password()),
+        cfg.pinecone.as_ref().map(|p| &p.api_key),
+    ];
     let mut changed = false;
     for s in secrets.into_iter().flatten() {
         let t = s.scrub(&text);

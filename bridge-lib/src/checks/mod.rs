@@ -27,7 +27,10 @@ pub fn all_rules() -> Vec<&'static Rule> {
 
 /// A skip finding that says why and what to set.
 pub(crate) fn skipped(check: CheckId, rule: &Rule, why: &str, set: &str) -> CheckOutcome {
-    CheckOutcome::from_findings(check, vec![rule.finding(Status::Skip, "", format!("skipped: {why}")).with_remedy(set.to_string())])
+    CheckOutcome::from_findings(
+        check,
+        vec![rule.finding(Status::Skip, "", format!("skipped: {why}")).with_remedy(set.to_string())],
+    )
 }
 
 fn not_available(id: CheckId) -> CheckOutcome {

@@ -119,7 +119,9 @@ pub async fn describe_tenants_table(client: &impl tokio_postgres::GenericClient,
     if rows.is_empty() {
         return Err(Error::Config {
             what: format!("tenants table `{}` not found or not visible", cfg.tenants_table),
-            fix: "create it (id, is_test, tier), grant SELECT on it to the application role, or set BRIDGE_TENANTS_TABLE".into(),
+            fix:
+                "create it (id, is_test, tier), grant SELECT on it to the application role, or set BRIDGE_TENANTS_TABLE"
+                    .into(),
         });
     }
     let columns: BTreeMap<String, String> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
@@ -128,8 +130,14 @@ pub async fn describe_tenants_table(client: &impl tokio_postgres::GenericClient,
             return Err(Error::Config {
                 what: format!("tenants table `{}` has no `{needed}` column", cfg.tenants_table),
                 fix: match needed {
-                    "is_test" => format!("ALTER TABLE {} ADD COLUMN is_test boolean NOT NULL DEFAULT false;", quote_qualified(&cfg.tenants_table)),
-                    "tier" => format!("ALTER TABLE {} ADD COLUMN tier text NOT NULL DEFAULT 'starter';", quote_qualified(&cfg.tenants_table)),
+                    "is_test" => format!(
+                        "ALTER TABLE {} ADD COLUMN is_test boolean NOT NULL DEFAULT false;",
+                        quote_qualified(&cfg.tenants_table)
+                    ),
+                    "tier" => format!(
+                        "ALTER TABLE {} ADD COLUMN tier text NOT NULL DEFAULT 'starter';",
+                        quote_qualified(&cfg.tenants_table)
+                    ),
                     _ => "point BRIDGE_TENANTS_TABLE at the table whose primary key is `id`".into(),
                 },
             });
@@ -194,8 +202,10 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
         quote_qualified(&cfg.tenants_table)
     );
     let rows = tx.query(&sql, &[]).await.map_err(|e| Error::query("listing test tenants", &e))?;
-    let mut tenants: Vec<TestTenant> =
-        rows.iter().map(|r| TestTenant { id: r.get(0), tier: r.get(1), active: r.get(2), rows: BTreeMap::new() }).collect();
+    let mut tenants: Vec<TestTenant> = rows
+        .iter()
+        .map(|r| TestTenant { id: r.get(0), tier: r.get(1), active: r.get(2), rows: BTreeMap::new() })
+        .collect();
 
     if !tables.is_empty() {
         let count_sql = tables
@@ -213,8 +223,12 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
         for t in &mut tenants {
             tx.execute("SELECT set_config($1, $2, true)", &[&cfg.tenant_setting, &t.id])
                 .await
-                .map_err(|e| Error::query(&format!("setting {} for tenant {}", cfg.tenant_setting, t.id), &e))?;
-            for r in tx.query(&stmt, &[&t.id]).await.map_err(|e| Error::query(&format!("counting rows of tenant {}", t.id), &e))? {
+                .map_err(|e| Error::query(format!("setting {} for tenant {}", cfg.tenant_setting, t.id), &e))?;
+            for r in tx
+                .query(&stmt, &[&t.id])
+                .await
+                .map_err(|e| Error::query(format!("counting rows of tenant {}", t.id), &e))?
+            {
                 t.rows.insert(r.get(0), r.get(1));
             }
         }
@@ -222,7 +236,8 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     tx.rollback().await.map_err(|e| Error::query("rolling back", &e))?;
 
     let findings = evaluate(cfg, &tables, &tenants);
-    Ok(CheckOutcome::from_findings(CheckId::Tenants, findings).with_data(json!({ "tables": tables, "test_tenants": tenants })))
+    Ok(CheckOutcome::from_findings(CheckId::Tenants, findings)
+        .with_data(json!({ "tables": tables, "test_tenants": tenants })))
 }
 
 /// Turns what was read into findings (pure, so each rule is unit-tested without a database).
@@ -261,7 +276,8 @@ pub fn evaluate(cfg: &Config, tables: &[String], tenants: &[TestTenant]) -> Vec<
     }
     let provisioned: Vec<&TestTenant> = tenants.iter().filter(|t| t.provisioned()).collect();
     let names = provisioned.iter().map(|t| format!("{} ({})", t.id, t.tier)).collect::<Vec<_>>().join(", ");
-    let evidence = json!({ "required": cfg.min_test_tenants, "provisioned": provisioned, "flagged_test": tenants.len() });
+    let evidence =
+        json!({ "required": cfg.min_test_tenants, "provisioned": provisioned, "flagged_test": tenants.len() });
     if provisioned.len() < cfg.min_test_tenants {
         out.push(
             TOO_FEW
@@ -276,18 +292,29 @@ pub fn evaluate(cfg: &Config, tables: &[String], tenants: &[TestTenant]) -> Vec<
                     ),
                 )
                 .with_evidence(evidence)
-                .with_remedy(format!("bridge tenants provision --count {} --seed-sql data/demo/seed_tenant.sql", cfg.min_test_tenants)),
+                .with_remedy(format!(
+                    "bridge tenants provision --count {} --seed-sql data/demo/seed_tenant.sql",
+                    cfg.min_test_tenants
+                )),
         );
     } else {
         out.push(
             TOO_FEW
-                .finding(Status::Pass, &cfg.tenants_table, format!("{} test tenants provisioned end to end: {names}", provisioned.len()))
+                .finding(
+                    Status::Pass,
+                    &cfg.tenants_table,
+                    format!("{} test tenants provisioned end to end: {names}", provisioned.len()),
+                )
                 .with_evidence(evidence),
         );
     }
     let tiers: std::collections::BTreeSet<&str> = provisioned.iter().map(|t| t.tier.as_str()).collect();
     if !provisioned.is_empty() {
-        let detail = format!("expected test tenants on at least 2 tiers, found {}: {}", tiers.len(), tiers.iter().copied().collect::<Vec<_>>().join(", "));
+        let detail = format!(
+            "expected test tenants on at least 2 tiers, found {}: {}",
+            tiers.len(),
+            tiers.iter().copied().collect::<Vec<_>>().join(", ")
+        );
         let f = if tiers.len() < 2 {
             ONE_TIER.finding(Status::Warn, &cfg.tenants_table, detail).with_remedy(format!(
                 "UPDATE {table} SET tier = 'pro' WHERE id::text = {};",
@@ -306,7 +333,12 @@ mod tests {
     use super::*;
 
     fn tenant(id: &str, tier: &str, active: bool, rows: &[(&str, i64)]) -> TestTenant {
-        TestTenant { id: id.into(), tier: tier.into(), active, rows: rows.iter().map(|(t, n)| (t.to_string(), *n)).collect() }
+        TestTenant {
+            id: id.into(),
+            tier: tier.into(),
+            active,
+            rows: rows.iter().map(|(t, n)| (t.to_string(), *n)).collect(),
+        }
     }
 
     fn status_of(fs: &[Finding], code: &str) -> Vec<Status> {
@@ -317,7 +349,15 @@ mod tests {
     fn three_provisioned_on_different_tiers_pass() {
         let cfg = Config::default();
         let t = ["public.documents".to_string()];
-        let fs = evaluate(&cfg, &t, &[tenant("a", "starter", true, &[("public.documents", 3)]), tenant("b", "pro", true, &[("public.documents", 1)]), tenant("c", "pro", true, &[("public.documents", 2)])]);
+        let fs = evaluate(
+            &cfg,
+            &t,
+            &[
+                tenant("a", "starter", true, &[("public.documents", 3)]),
+                tenant("b", "pro", true, &[("public.documents", 1)]),
+                tenant("c", "pro", true, &[("public.documents", 2)]),
+            ],
+        );
         assert!(fs.iter().all(|f| f.status == Status::Pass), "{fs:#?}");
     }
 
@@ -340,7 +380,11 @@ mod tests {
         assert_eq!(status_of(&fs, "TEN003"), vec![Status::Warn]);
         assert_eq!(status_of(&fs, "TEN004"), vec![Status::Warn]);
         let too_few = fs.iter().find(|f| f.code == "TEN001").unwrap();
-        assert!(too_few.detail.contains("expected at least 3") && too_few.detail.contains("found 2"), "{}", too_few.detail);
+        assert!(
+            too_few.detail.contains("expected at least 3") && too_few.detail.contains("found 2"),
+            "{}",
+            too_few.detail
+        );
         assert!(too_few.remedy.as_deref().unwrap().contains("bridge tenants provision --count 3"));
     }
 

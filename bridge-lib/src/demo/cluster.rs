@@ -39,20 +39,26 @@ impl PgCluster {
         let bindir = find_bindir()?;
         cleanup_stale();
         let run_as = server_user()?;
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let dir = std::env::temp_dir().join(format!("{PREFIX}{}-{nanos}", std::process::id()));
         let data = dir.join("data");
         fs::create_dir_all(&data).map_err(|e| io_err("create the cluster folder", &dir, e))?;
-        fs::write(dir.join("owner.pid"), std::process::id().to_string()).map_err(|e| io_err("write owner.pid", &dir, e))?;
+        fs::write(dir.join("owner.pid"), std::process::id().to_string())
+            .map_err(|e| io_err("write owner.pid", &dir, e))?;
         for p in [&dir, &data] {
             fs::set_permissions(p, fs::Permissions::from_mode(0o700)).map_err(|e| io_err("set permissions", p, e))?;
             if let Some((uid, gid)) = run_as {
                 nix::unistd::chown(p.as_path(), Some(uid), Some(gid)).map_err(|e| {
-                    Error::demo(format!("cannot hand {} to the postgres user: {e}", p.display()), "run as root or as a normal user")
+                    Error::demo(
+                        format!("cannot hand {} to the postgres user: {e}", p.display()),
+                        "run as root or as a normal user",
+                    )
                 })?;
             }
         }
-        let mut cluster = PgCluster { dir, port: 0, server: None, watchdog: None, startup: Duration::ZERO, version: String::new() };
+        let mut cluster =
+            PgCluster { dir, port: 0, server: None, watchdog: None, startup: Duration::ZERO, version: String::new() };
         cluster.version = version(&bindir);
 
         let out = command(&bindir.join("initdb"), run_as, &cluster.dir)
@@ -60,7 +66,12 @@ impl PgCluster {
             .arg(&data)
             .args(["-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C", "-N"])
             .output()
-            .map_err(|e| Error::demo(format!("cannot run initdb: {e}"), "install PostgreSQL server binaries (apt-get install postgresql)"))?;
+            .map_err(|e| {
+                Error::demo(
+                    format!("cannot run initdb: {e}"),
+                    "install PostgreSQL server binaries (apt-get install postgresql)",
+                )
+            })?;
         if !out.status.success() {
             return Err(Error::demo(
                 format!("initdb failed: {}", tail(&String::from_utf8_lossy(&out.stderr))),
@@ -74,7 +85,8 @@ impl PgCluster {
         .map_err(|e| io_err("write pg_hba.conf", &data, e))?;
 
         cluster.port = free_port()?;
-        let log = fs::File::create(cluster.dir.join("postgres.log")).map_err(|e| io_err("create the log", &cluster.dir, e))?;
+        let log = fs::File::create(cluster.dir.join("postgres.log"))
+            .map_err(|e| io_err("create the log", &cluster.dir, e))?;
         if let Some((uid, gid)) = run_as {
             let _ = nix::unistd::chown(cluster.dir.join("postgres.log").as_path(), Some(uid), Some(gid));
         }
@@ -117,7 +129,10 @@ impl PgCluster {
                 }
             }
             if Instant::now() > deadline {
-                return Err(Error::demo("postgres did not become ready within 30 s", "check the machine's load and the PostgreSQL installation"));
+                return Err(Error::demo(
+                    "postgres did not become ready within 30 s",
+                    "check the machine's load and the PostgreSQL installation",
+                ));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -173,7 +188,10 @@ impl Drop for PgCluster {
 }
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::demo(format!("cannot {what} at {}: {e}", path.display()), "check that the temporary folder (TMPDIR) is writable")
+    Error::demo(
+        format!("cannot {what} at {}: {e}", path.display()),
+        "check that the temporary folder (TMPDIR) is writable",
+    )
 }
 
 fn tail(text: &str) -> String {
@@ -213,7 +231,10 @@ pub fn find_bindir() -> Result<PathBuf> {
         return if has(&d) {
             Ok(d)
         } else {
-            Err(Error::demo(format!("BRIDGE_PG_BINDIR={} has no initdb and postgres", d.display()), "point it at PostgreSQL's bin folder"))
+            Err(Error::demo(
+                format!("BRIDGE_PG_BINDIR={} has no initdb and postgres", d.display()),
+                "point it at PostgreSQL's bin folder",
+            ))
         };
     }
     if let Some(path) = std::env::var_os("PATH") {
@@ -256,7 +277,9 @@ fn version(bindir: &Path) -> String {
 fn free_port() -> Result<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")
         .map_err(|e| Error::demo(format!("cannot find a free loopback port: {e}"), "check the loopback interface"))?;
-    l.local_addr().map(|a| a.port()).map_err(|e| Error::demo(format!("cannot read the port: {e}"), "check the loopback interface"))
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| Error::demo(format!("cannot read the port: {e}"), "check the loopback interface"))
 }
 
 /// A small `sh` loop that outlives us: when the owning process is gone, it stops the server and
@@ -288,7 +311,10 @@ fn cleanup_stale() {
         if alive {
             continue;
         }
-        if let Some(pm) = fs::read_to_string(dir.join("data/postmaster.pid")).ok().and_then(|s| s.lines().next()?.trim().parse::<i32>().ok()) {
+        if let Some(pm) = fs::read_to_string(dir.join("data/postmaster.pid"))
+            .ok()
+            .and_then(|s| s.lines().next()?.trim().parse::<i32>().ok())
+        {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pm), nix::sys::signal::Signal::SIGQUIT);
         }
         let _ = fs::remove_dir_all(&dir);

@@ -114,13 +114,16 @@ impl Demo {
         let su = db::connect(&cluster.pg.superuser("postgres")).await?;
         su.batch_execute(&format!("CREATE DATABASE {} OWNER {OWNER_ROLE}", db::quote_ident(dbname)))
             .await
-            .map_err(|e| Error::query(&format!("creating database {dbname}"), &e))?;
+            .map_err(|e| Error::query(format!("creating database {dbname}"), &e))?;
         let admin = cluster.pg.superuser(dbname);
         let c = db::connect(&admin).await?;
         let steps: [(&str, String); 3] = [
             ("loading the demo schema", format!("SET ROLE {OWNER_ROLE};\n{SCHEMA_SQL}\nRESET ROLE;")),
             ("loading the demo data", SEED_SQL.to_string()),
-            ("planting the broken demo's flaws", if variant == Variant::Broken { BROKEN_SQL.to_string() } else { String::new() }),
+            (
+                "planting the broken demo's flaws",
+                if variant == Variant::Broken { BROKEN_SQL.to_string() } else { String::new() },
+            ),
         ];
         for (what, sql) in steps {
             c.batch_execute(&sql).await.map_err(|e| Error::query(what, &e))?;

@@ -3,5 +3,5 @@
 pub mod html;
 pub mod text;
 
-pub use html::{report_html, outcome_html};
+pub use html::{outcome_html, report_html};
 pub use text::report_text;

@@ -101,7 +101,11 @@ async fn run(cli: Cli) -> u8 {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
-            if e.is_config() { 78 } else { 2 }
+            if e.is_config() {
+                78
+            } else {
+                2
+            }
         }
     }
 }
@@ -126,7 +130,8 @@ async fn start_demo(v: Variant) -> Result<(Config, Option<Demo>), Error> {
 }
 
 async fn check(demo: Option<String>, only: Vec<String>, format: Format) -> Result<u8, Error> {
-    let only = only.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<CheckId>()).collect::<Result<Vec<_>, _>>()?;
+    let only =
+        only.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<CheckId>()).collect::<Result<Vec<_>, _>>()?;
     let (cfg, _demo) = environment(demo).await?;
     let report = bridge_lib::run_checks(&cfg, &only).await;
     match format {
@@ -136,7 +141,12 @@ async fn check(demo: Option<String>, only: Vec<String>, format: Format) -> Resul
     Ok(report.exit_code() as u8)
 }
 
-async fn provision(count: usize, dry_run: bool, seed: Option<std::path::PathBuf>, demo: Option<String>) -> Result<u8, Error> {
+async fn provision(
+    count: usize,
+    dry_run: bool,
+    seed: Option<std::path::PathBuf>,
+    demo: Option<String>,
+) -> Result<u8, Error> {
     let seed_sql = match &seed {
         Some(p) => Some(std::fs::read_to_string(p).map_err(|e| Error::Input {
             location: p.display().to_string(),

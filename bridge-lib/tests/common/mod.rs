@@ -1,0 +1,79 @@
+//! The test harness: one throwaway PostgreSQL cluster per test binary, one fresh demo database
+//! per test. A test that cannot start the cluster fails loudly; nothing is skipped.
+#![allow(dead_code, clippy::print_stdout, clippy::print_stderr)]
+
+use bridge_lib::config::DbTarget;
+use bridge_lib::demo::{Demo, DemoCluster, Variant};
+use std::sync::{Arc, OnceLock};
+
+static CLUSTER: OnceLock<Arc<DemoCluster>> = OnceLock::new();
+
+/// The shared cluster, started on first use.
+pub fn cluster() -> Arc<DemoCluster> {
+    CLUSTER
+        .get_or_init(|| {
+            DemoCluster::start()
+                .unwrap_or_else(|e| panic!("the tests need a throwaway PostgreSQL and it could not start: {e}"))
+        })
+        .clone()
+}
+
+/// A fresh demo database of the given variant.
+pub async fn demo(variant: Variant) -> Demo {
+    let c = cluster();
+    let name = c.unique_dbname();
+    Demo::create_in(c, &name, variant).await.unwrap_or_else(|e| panic!("loading the demo failed: {e}"))
+}
+
+/// Runs SQL as the superuser on the demo's database.
+pub async fn admin_exec(demo: &Demo, sql: &str) {
+    let c = bridge_lib::db::connect(&demo.admin).await.expect("superuser connection");
+    c.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// A fingerprint of every user table's contents, read as the superuser: equal before and after
+/// means nothing changed.
+pub async fn fingerprint(target: &DbTarget) -> Vec<(String, String)> {
+    let c = bridge_lib::db::connect(target).await.expect("superuser connection");
+    let tables: Vec<String> = c
+        .query("SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables ORDER BY 1", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut out = Vec::new();
+    for t in tables {
+        let sql = format!("SELECT coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), 'empty') FROM {t} x");
+        let h: String = c.query_one(&sql, &[]).await.unwrap().get(0);
+        out.push((t, h));
+    }
+    out
+}
+
+/// The `bridge` binary built for this test run.
+pub fn bridge_bin() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_bridge"));
+    for v in [
+        "DATABASE_URL",
+        "BRIDGE_ADMIN_DATABASE_URL",
+        "PINECONE_API_KEY",
+        "PINECONE_INDEX",
+        "PINECONE_INDEX_HOST",
+        "BRIDGE_SUPPRESSIONS",
+    ] {
+        c.env_remove(v);
+    }
+    // a .env in the working directory must not leak into the tests
+    c.current_dir(std::env::temp_dir());
+    c
+}
+
+/// A libpq key=value URL for a demo target with the given password.
+pub fn url(demo: &Demo, user: &str, password: &str) -> String {
+    format!(
+        "host=127.0.0.1 port={} user={user} password={password} dbname={}",
+        demo.cluster().pg.port(),
+        demo.app.dbname()
+    )
+}

@@ -238,6 +238,18 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// A label for reports: `configured`, `demo`, `demo broken`.
     pub environment: String,
+    /// How the application sets the tenant context (`BRIDGE_TENANT_CONTEXT_SQL`), with
+    /// `{tenant}` standing for the quoted tenant id; default
+    /// `SELECT set_config('<tenant_setting>', {tenant}, true)`.
+    pub tenant_context_sql: Option<String>,
+    /// Tenants the RLS probe uses (`BRIDGE_PROBE_TENANTS=a,b`); default: read from the tenants
+    /// table, test tenants first.
+    pub probe_tenants: Vec<String>,
+    /// How many tenants the RLS probe reads from the tenants table (default 3).
+    pub probe_tenant_count: usize,
+    /// Limits the RLS audit to these relations (`BRIDGE_TENANT_TABLES=documents,chunks`);
+    /// default: every relation with the tenant column.
+    pub tenant_tables: Vec<String>,
 }
 
 impl Default for Config {
@@ -253,6 +265,10 @@ impl Default for Config {
             suppressions: Vec::new(),
             data_dir: None,
             environment: "configured".into(),
+            tenant_context_sql: None,
+            probe_tenants: Vec::new(),
+            probe_tenant_count: 3,
+            tenant_tables: Vec::new(),
         }
     }
 }
@@ -312,6 +328,22 @@ impl Config {
         }
         if let Some(path) = get("BRIDGE_SUPPRESSIONS") {
             c.suppressions = read_suppressions(&PathBuf::from(path))?;
+        }
+        if let Some(sql) = get("BRIDGE_TENANT_CONTEXT_SQL") {
+            if !sql.contains("{tenant}") {
+                return Err(Error::config(
+                    "BRIDGE_TENANT_CONTEXT_SQL has no {tenant} placeholder",
+                    "write the statement the application runs, e.g. SELECT set_config('app.current_tenant', {tenant}, true)",
+                ));
+            }
+            c.tenant_context_sql = Some(sql);
+        }
+        let list = |v: String| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>();
+        if let Some(v) = get("BRIDGE_PROBE_TENANTS") {
+            c.probe_tenants = list(v);
+        }
+        if let Some(v) = get("BRIDGE_TENANT_TABLES") {
+            c.tenant_tables = list(v);
         }
         if let Some(dir) = get("BRIDGE_DATA_DIR") {
             c.data_dir = Some(PathBuf::from(dir));

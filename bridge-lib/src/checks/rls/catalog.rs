@@ -1,0 +1,404 @@
+//! Static facts about the application role and the tenant relations, read from the catalog in
+//! a handful of queries sent together (pipelined), never one round trip per table.
+
+use crate::config::Config;
+use crate::{Error, Result};
+use serde::Serialize;
+use tokio_postgres::Client;
+
+/// The role the application connects as.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct AppRole {
+    /// `current_user`.
+    pub name: String,
+    /// Superuser.
+    pub superuser: bool,
+    /// BYPASSRLS.
+    pub bypassrls: bool,
+    /// Superuser or BYPASSRLS roles it is a member of (can become with SET ROLE or inherits).
+    pub bypassing_memberships: Vec<String>,
+}
+
+impl AppRole {
+    /// True when every RLS probe would pass vacuously.
+    pub fn bypasses(&self) -> bool {
+        self.superuser || self.bypassrls
+    }
+}
+
+/// A relation (table, partitioned table, view, materialized view, foreign table) that has the
+/// tenant column and that the application role can reach.
+#[derive(Debug, Clone, Serialize)]
+pub struct Relation {
+    /// `schema.name`, quoted where needed.
+    pub name: String,
+    /// The bare relation name (for matching function bodies).
+    pub relname: String,
+    /// `r`, `p`, `v`, `m` or `f`.
+    pub kind: String,
+    /// ENABLE ROW LEVEL SECURITY.
+    pub rls: bool,
+    /// FORCE ROW LEVEL SECURITY.
+    pub force: bool,
+    /// The owner.
+    pub owner: String,
+    /// The app role has the owner's privileges (inherits them, or is the owner).
+    pub app_has_owner_privs: bool,
+    /// The app role can become the owner with SET ROLE.
+    pub app_can_become_owner: bool,
+    /// The owner is a superuser or has BYPASSRLS.
+    pub owner_bypasses: bool,
+    /// Privileges of the app role.
+    pub select: bool,
+    /// INSERT privilege.
+    pub insert: bool,
+    /// UPDATE privilege.
+    pub update: bool,
+    /// DELETE privilege.
+    pub delete: bool,
+    /// TRUNCATE privilege.
+    pub truncate: bool,
+    /// The parent, for partitions and inheritance children.
+    pub parent: Option<String>,
+    /// `security_invoker` set (views).
+    pub security_invoker: bool,
+    /// Number of policies on it.
+    pub policies: i64,
+}
+
+impl Relation {
+    /// A table that row-level security can apply to.
+    pub fn is_table(&self) -> bool {
+        self.kind == "r" || self.kind == "p"
+    }
+
+    /// Human word for the kind.
+    pub fn kind_word(&self) -> &'static str {
+        match self.kind.as_str() {
+            "r" => "table",
+            "p" => "partitioned table",
+            "v" => "view",
+            "m" => "materialized view",
+            "f" => "foreign table",
+            _ => "relation",
+        }
+    }
+
+    /// The app role bypasses this table's policies because it has the owner's privileges and
+    /// the table is not FORCEd.
+    pub fn owner_bypass(&self) -> bool {
+        self.is_table() && self.rls && !self.force && self.app_has_owner_privs
+    }
+}
+
+/// A policy on a tenant table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Policy {
+    /// The table.
+    pub table: String,
+    /// The policy name.
+    pub name: String,
+    /// Permissive (OR'd) or restrictive (AND'd).
+    pub permissive: bool,
+    /// `*` (ALL), `r` (SELECT), `a` (INSERT), `w` (UPDATE), `d` (DELETE).
+    pub cmd: String,
+    /// The roles it is for (`public` for everyone).
+    pub roles: Vec<String>,
+    /// It applies to the app role (directly, through membership or TO public).
+    pub applies_to_app: bool,
+    /// The USING expression.
+    pub using: Option<String>,
+    /// The WITH CHECK expression.
+    pub with_check: Option<String>,
+}
+
+/// A view or materialized view over tenant tables that the app can read.
+#[derive(Debug, Clone, Serialize)]
+pub struct DependentView {
+    /// The view.
+    pub name: String,
+    /// `v` or `m`.
+    pub kind: String,
+    /// `security_invoker` set.
+    pub security_invoker: bool,
+    /// Its owner.
+    pub owner: String,
+    /// Its owner bypasses RLS on at least one base table (superuser, BYPASSRLS, or owner of an
+    /// un-FORCEd table, or the base table has RLS off).
+    pub owner_bypasses: bool,
+    /// The tenant tables it reads.
+    pub base_tables: Vec<String>,
+}
+
+/// A SECURITY DEFINER function the app may execute.
+#[derive(Debug, Clone, Serialize)]
+pub struct DefinerFunction {
+    /// `schema.name(args)`.
+    pub signature: String,
+    /// Owner.
+    pub owner: String,
+    /// Owner is superuser or BYPASSRLS.
+    pub owner_bypasses: bool,
+    /// Owner's name appears among tenant table owners (owner bypass without FORCE is judged
+    /// per table).
+    pub search_path_fixed: bool,
+    /// The function body.
+    pub body: String,
+    /// Takes no arguments, returns a set, is not volatile: safe to call in the probe.
+    pub probeable: bool,
+    /// A call expression for the probe, e.g. `"public"."f"()`.
+    pub call: String,
+}
+
+/// A unique index or foreign key on a tenant table that leaves the tenant column out.
+#[derive(Debug, Clone, Serialize)]
+pub struct SideChannel {
+    /// The table.
+    pub table: String,
+    /// `unique` or `foreign key`.
+    pub kind: String,
+    /// The index or constraint.
+    pub name: String,
+    /// Its definition.
+    pub definition: String,
+}
+
+/// Everything the static rules look at.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Catalog {
+    /// The app role.
+    pub role: AppRole,
+    /// Tenant relations reachable by the app.
+    pub relations: Vec<Relation>,
+    /// Policies on tenant tables.
+    pub policies: Vec<Policy>,
+    /// Views and materialized views over tenant tables.
+    pub views: Vec<DependentView>,
+    /// SECURITY DEFINER functions the app may execute.
+    pub definers: Vec<DefinerFunction>,
+    /// Unique keys and foreign keys without the tenant column.
+    pub side_channels: Vec<SideChannel>,
+    /// `pg_db_role_setting` entries that set the tenant setting for the app.
+    pub role_settings: Vec<String>,
+    /// User functions marked LEAKPROOF.
+    pub leakproof: Vec<String>,
+    /// Settings read by `current_setting(...)` in the tenant tables' policies.
+    pub settings_read: Vec<String>,
+}
+
+const SYSTEM_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+
+/// Reads the catalog as the application role. All queries are sent at once.
+pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
+    let tcol = &cfg.tenant_column;
+    let role_sql = "SELECT current_user::text, r.rolsuper, r.rolbypassrls,
+            coalesce((SELECT array_agg(x.rolname::text ORDER BY x.rolname) FROM pg_roles x
+                       WHERE (x.rolsuper OR x.rolbypassrls) AND x.rolname <> current_user
+                         AND pg_has_role(current_user, x.oid, 'MEMBER')), '{}')
+       FROM pg_roles r WHERE r.rolname = current_user";
+    let rel_sql = format!(
+        "SELECT format('%I.%I', n.nspname, c.relname), c.relname::text, c.relkind::text, c.relrowsecurity, c.relforcerowsecurity,
+                o.rolname::text, pg_has_role(current_user, c.relowner, 'USAGE'), pg_has_role(current_user, c.relowner, 'MEMBER'),
+                o.rolsuper OR o.rolbypassrls,
+                has_table_privilege(c.oid, 'SELECT'), has_table_privilege(c.oid, 'INSERT'),
+                has_table_privilege(c.oid, 'UPDATE'), has_table_privilege(c.oid, 'DELETE'),
+                has_table_privilege(c.oid, 'TRUNCATE'),
+                (SELECT format('%I.%I', pn.nspname, p.relname) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+                   JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid LIMIT 1),
+                coalesce((SELECT option_value IN ('1', 'true', 'on', 'yes') FROM pg_options_to_table(c.reloptions)
+                           WHERE option_name = 'security_invoker'), false),
+                (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)
+           FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_roles o ON o.oid = c.relowner
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
+          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {SYSTEM_SCHEMAS}
+            AND has_table_privilege(c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE')
+          ORDER BY 1"
+    );
+    let pol_sql = format!(
+        "SELECT format('%I.%I', n.nspname, c.relname), p.polname::text, p.polpermissive, p.polcmd::text,
+                CASE WHEN p.polroles = '{{0}}' THEN ARRAY['public'] ELSE
+                  (SELECT array_agg(r.rolname::text ORDER BY r.rolname) FROM pg_roles r WHERE r.oid = ANY (p.polroles)) END,
+                p.polroles = '{{0}}' OR EXISTS (SELECT 1 FROM unnest(p.polroles) r WHERE pg_has_role(current_user, r, 'USAGE')),
+                pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+           FROM pg_policy p
+           JOIN pg_class c ON c.oid = p.polrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
+          WHERE {SYSTEM_SCHEMAS}
+          ORDER BY 1, 2"
+    );
+    let view_sql = format!(
+        "SELECT format('%I.%I', n.nspname, v.relname), v.relkind::text,
+                coalesce((SELECT option_value IN ('1', 'true', 'on', 'yes') FROM pg_options_to_table(v.reloptions)
+                           WHERE option_name = 'security_invoker'), false),
+                vo.rolname::text,
+                bool_or(vo.rolsuper OR vo.rolbypassrls OR NOT t.relrowsecurity
+                        OR (pg_has_role(v.relowner, t.relowner, 'USAGE') AND NOT t.relforcerowsecurity)),
+                array_agg(DISTINCT format('%I.%I', tn.nspname, t.relname))
+           FROM pg_class v
+           JOIN pg_namespace n ON n.oid = v.relnamespace
+           JOIN pg_roles vo ON vo.oid = v.relowner
+           JOIN pg_rewrite rw ON rw.ev_class = v.oid
+           JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid AND d.refclassid = 'pg_class'::regclass
+           JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid AND t.relkind IN ('r', 'p')
+           JOIN pg_namespace tn ON tn.oid = t.relnamespace
+           JOIN pg_attribute a ON a.attrelid = t.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
+          WHERE v.relkind IN ('v', 'm') AND {SYSTEM_SCHEMAS} AND has_table_privilege(v.oid, 'SELECT')
+          GROUP BY 1, 2, 3, 4
+          ORDER BY 1"
+    );
+    let fn_sql = format!(
+        "SELECT p.oid::regprocedure::text, o.rolname::text, o.rolsuper OR o.rolbypassrls,
+                EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{{}}')) s WHERE s LIKE 'search_path=%'),
+                coalesce(p.prosrc, ''), p.pronargs = 0 AND p.proretset AND p.provolatile <> 'v' AND p.prokind = 'f',
+                format('%I.%I()', n.nspname, p.proname)
+           FROM pg_proc p
+           JOIN pg_namespace n ON n.oid = p.pronamespace
+           JOIN pg_roles o ON o.oid = p.proowner
+          WHERE p.prosecdef AND {SYSTEM_SCHEMAS} AND has_function_privilege(p.oid, 'EXECUTE')
+          ORDER BY 1"
+    );
+    let side_sql = format!(
+        "WITH t AS (
+           SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS name, a.attnum
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity AND {SYSTEM_SCHEMAS})
+         SELECT t.name, 'unique key', i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+           FROM pg_index i JOIN t ON t.oid = i.indrelid
+          WHERE i.indisunique AND NOT (t.attnum = ANY (i.indkey::int2[]))
+         UNION ALL
+         SELECT t.name, 'foreign key', con.conname::text, pg_get_constraintdef(con.oid)
+           FROM pg_constraint con JOIN t ON t.oid = con.conrelid JOIN t r ON r.oid = con.confrelid
+          WHERE con.contype = 'f' AND NOT (t.attnum = ANY (con.conkey) AND r.attnum = ANY (con.confkey))
+          ORDER BY 1, 3"
+    );
+    let settings_sql = "SELECT format('%s on database %s for role %s', s,
+                   coalesce(d.datname::text, '(all)'), coalesce(r.rolname::text, '(all)'))
+           FROM pg_db_role_setting x
+           LEFT JOIN pg_database d ON d.oid = x.setdatabase
+           LEFT JOIN pg_roles r ON r.oid = x.setrole,
+           unnest(x.setconfig) s
+          WHERE s LIKE $1 || '=%'
+            AND (x.setrole = 0 OR pg_has_role(current_user, x.setrole, 'MEMBER'))
+            AND (x.setdatabase = 0 OR d.datname = current_database())";
+    let leak_sql = "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE p.proleakproof AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
+
+    let q = |what: &'static str, r: std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>| {
+        r.map_err(|e| Error::query(format!("reading {what} from the catalog"), &e))
+    };
+    let tparam: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [tcol];
+    let sparam: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&cfg.tenant_setting];
+    let (role, rels, pols, views, fns, side, settings, leak) = tokio::join!(
+        client.query(role_sql, &[]),
+        client.query(&rel_sql, &tparam),
+        client.query(&pol_sql, &tparam),
+        client.query(&view_sql, &tparam),
+        client.query(&fn_sql, &[]),
+        client.query(&side_sql, &tparam),
+        client.query(settings_sql, &sparam),
+        client.query(leak_sql, &[]),
+    );
+    let role = q("the application role", role)?;
+    let role = role.first().map(|r| AppRole {
+        name: r.get(0),
+        superuser: r.get(1),
+        bypassrls: r.get(2),
+        bypassing_memberships: r.get(3),
+    });
+    let relations: Vec<Relation> = q("tenant relations", rels)?
+        .iter()
+        .map(|r| Relation {
+            name: r.get(0),
+            relname: r.get(1),
+            kind: r.get(2),
+            rls: r.get(3),
+            force: r.get(4),
+            owner: r.get(5),
+            app_has_owner_privs: r.get(6),
+            app_can_become_owner: r.get(7),
+            owner_bypasses: r.get(8),
+            select: r.get(9),
+            insert: r.get(10),
+            update: r.get(11),
+            delete: r.get(12),
+            truncate: r.get(13),
+            parent: r.get(14),
+            security_invoker: r.get(15),
+            policies: r.get(16),
+        })
+        .collect();
+    let policies: Vec<Policy> = q("policies", pols)?
+        .iter()
+        .map(|r| Policy {
+            table: r.get(0),
+            name: r.get(1),
+            permissive: r.get(2),
+            cmd: r.get(3),
+            roles: r.get::<_, Option<Vec<String>>>(4).unwrap_or_default(),
+            applies_to_app: r.get(5),
+            using: r.get(6),
+            with_check: r.get(7),
+        })
+        .collect();
+    let settings_read = settings_read_by(&policies);
+    Ok(Catalog {
+        role: role.unwrap_or_default(),
+        relations,
+        policies,
+        views: q("views over tenant tables", views)?
+            .iter()
+            .map(|r| DependentView {
+                name: r.get(0),
+                kind: r.get(1),
+                security_invoker: r.get(2),
+                owner: r.get(3),
+                owner_bypasses: r.get(4),
+                base_tables: r.get(5),
+            })
+            .collect(),
+        definers: q("security definer functions", fns)?
+            .iter()
+            .map(|r| DefinerFunction {
+                signature: r.get(0),
+                owner: r.get(1),
+                owner_bypasses: r.get(2),
+                search_path_fixed: r.get(3),
+                body: r.get(4),
+                probeable: r.get(5),
+                call: r.get(6),
+            })
+            .collect(),
+        side_channels: q("keys without the tenant column", side)?
+            .iter()
+            .map(|r| SideChannel { table: r.get(0), kind: r.get(1), name: r.get(2), definition: r.get(3) })
+            .collect(),
+        role_settings: q("role settings", settings)?.iter().map(|r| r.get(0)).collect(),
+        leakproof: q("leakproof functions", leak)?.iter().map(|r| r.get(0)).collect(),
+        settings_read,
+    })
+}
+
+/// The custom settings the policies read with `current_setting('…')`.
+pub fn settings_read_by(policies: &[Policy]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in policies {
+        for expr in [&p.using, &p.with_check].into_iter().flatten() {
+            let mut rest = expr.as_str();
+            while let Some(i) = rest.find("current_setting('") {
+                rest = &rest[i + "current_setting('".len()..];
+                if let Some(end) = rest.find('\'') {
+                    let name = rest[..end].to_string();
+                    if !out.contains(&name) {
+                        out.push(name);
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}

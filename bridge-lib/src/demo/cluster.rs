@@ -307,7 +307,11 @@ fn cleanup_stale() {
         }
         let dir = e.path();
         let owner: Option<i32> = fs::read_to_string(dir.join("owner.pid")).ok().and_then(|s| s.trim().parse().ok());
-        let alive = owner.map(|p| nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), None).is_ok()).unwrap_or(false);
+        let alive = match owner {
+            Some(p) => nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), None).is_ok(),
+            // another process is creating it right now, unless it was abandoned long ago
+            None => e.metadata().and_then(|m| m.modified()).map(|t| t.elapsed().unwrap_or_default() < Duration::from_secs(300)).unwrap_or(true),
+        };
         if alive {
             continue;
         }

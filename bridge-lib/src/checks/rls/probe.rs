@@ -164,49 +164,66 @@ async fn count_all(client: &Client, cfg: &Config, rels: &[&Relation], tenant: &s
     Ok(out)
 }
 
-/// Attempts one write inside a savepoint and rolls it back.
-async fn try_write(
+/// Attempts every write, each inside its own savepoint that is rolled back, pipelined: every
+/// `SAVEPOINT; write` and `ROLLBACK TO` is sent before the first answer comes back (the server
+/// runs them in order, one simple-protocol message each, so nothing is prepared). No RETURNING:
+/// PostgreSQL checks returned rows against the SELECT policies, which would hide a write that
+/// got through.
+async fn write_all(
     client: &Client,
-    sql: &str,
-    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-    expect_zero: bool,
-    own: &str,
-) -> Result<WriteOutcome> {
-    exec(client, "SAVEPOINT bridge_write", "creating a savepoint").await?;
-    let result = client.query(sql, params).await;
-    exec(client, "ROLLBACK TO SAVEPOINT bridge_write", "rolling back a probe write").await?;
-    exec(client, "RELEASE SAVEPOINT bridge_write", "releasing a savepoint").await?;
-    Ok(match result {
-        Ok(rows) if rows.is_empty() => {
-            if expect_zero {
-                WriteOutcome::Denied { how: "0 rows".into() }
-            } else {
-                WriteOutcome::NotTried { why: "the tenant has no row to copy or move".into() }
-            }
+    attempts: &[(String, &str, String, bool)],
+    a: &str,
+    b: &str,
+) -> Result<Vec<WriteOutcome>> {
+    use futures_util::future::join_all;
+    let (a, b) = (quote_literal(a), quote_literal(b));
+    let writes: Vec<String> = attempts
+        .iter()
+        .map(|(_, _, sql, _)| format!("SAVEPOINT bridge_write; {}", sql.replace("$1", &a).replace("$2", &b)))
+        .collect();
+    let mut steps = Vec::with_capacity(writes.len() * 2);
+    for w in &writes {
+        steps.push(client.simple_query(w));
+        steps.push(client.simple_query("ROLLBACK TO SAVEPOINT bridge_write; RELEASE SAVEPOINT bridge_write"));
+    }
+    let mut results = join_all(steps).await.into_iter();
+    let mut out = Vec::with_capacity(attempts.len());
+    for (_, _, _, expect_zero) in attempts {
+        let (run, undo) = (results.next(), results.next());
+        if let Some(Err(e)) = undo {
+            return Err(Error::query("rolling back a probe write", &e));
         }
-        Ok(rows) => {
-            // a trigger that rewrites the tenant back to the context's own is not a leak
-            let rewritten =
-                !expect_zero && rows.iter().all(|r| r.try_get::<_, String>(0).map(|t| t == own).unwrap_or(false));
-            if rewritten {
-                WriteOutcome::Denied { how: "tenant rewritten to the context's own by a trigger".into() }
-            } else {
-                WriteOutcome::Allowed { how: format!("{} rows", rows.len()) }
-            }
-        }
-        Err(e) => {
-            let (state, message) = failed(&e);
-            if state == "42501" {
-                WriteOutcome::Denied { how: "42501".into() }
-            } else if state.starts_with("23") {
-                WriteOutcome::Allowed {
-                    how: format!("passed row level security, then stopped by constraint ({state})"),
+        let affected = |msgs: &[tokio_postgres::SimpleQueryMessage]| {
+            msgs.iter()
+                .filter_map(|m| match m {
+                    tokio_postgres::SimpleQueryMessage::CommandComplete(n) => Some(*n),
+                    _ => None,
+                })
+                .last()
+                .unwrap_or(0)
+        };
+        out.push(match run {
+            Some(Ok(msgs)) => match affected(&msgs) {
+                0 if *expect_zero => WriteOutcome::Denied { how: "0 rows".into() },
+                0 => WriteOutcome::NotTried { why: "the tenant has no row to copy or move".into() },
+                n => WriteOutcome::Allowed { how: format!("{n} rows") },
+            },
+            Some(Err(e)) => {
+                let (state, message) = failed(&e);
+                if state == "42501" {
+                    WriteOutcome::Denied { how: "42501".into() }
+                } else if state.starts_with("23") {
+                    WriteOutcome::Allowed {
+                        how: format!("passed row level security, then stopped by constraint ({state})"),
+                    }
+                } else {
+                    WriteOutcome::Failed { sqlstate: state, message }
                 }
-            } else {
-                WriteOutcome::Failed { sqlstate: state, message }
             }
-        }
-    })
+            None => WriteOutcome::Failed { sqlstate: String::new(), message: "no answer".into() },
+        });
+    }
+    Ok(out)
 }
 
 /// Picks the tenants to probe: `BRIDGE_PROBE_TENANTS`, or up to `n` active tenants from the
@@ -316,11 +333,11 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
             .map(|r| (r.get(0), (r.get(1), r.get::<_, Option<String>>(2).unwrap_or_else(|| "text".into()))))
             .collect();
         let tcol = quote_ident(&cfg.tenant_column);
+        let mut attempts: Vec<(String, &str, String, bool)> = Vec::new();
         for r in writable {
             let Some((columns, ttype)) = cols.get(&r.name) else { continue };
             let t = &r.name;
             let other = format!("CAST($2::text AS {ttype})");
-            let mut attempts: Vec<(&str, String, bool)> = Vec::new();
             if r.insert {
                 let select_list = columns
                     .iter()
@@ -329,40 +346,44 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
                     .join(", ");
                 let column_list = columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ");
                 attempts.push((
+                    t.clone(),
                     "insert row for other tenant",
-                    format!("INSERT INTO {t} ({column_list}) OVERRIDING SYSTEM VALUE SELECT {select_list} FROM {t} WHERE {tcol}::text = $1 LIMIT 1 RETURNING {tcol}::text"),
+                    format!("INSERT INTO {t} ({column_list}) OVERRIDING SYSTEM VALUE SELECT {select_list} FROM {t} WHERE {tcol}::text = $1 LIMIT 1"),
                     false,
                 ));
             }
             if r.update {
                 attempts.push((
+                    t.clone(),
                     "move own row to other tenant",
-                    format!("UPDATE {t} SET {tcol} = {other} WHERE (tableoid, ctid) = (SELECT tableoid, ctid FROM {t} WHERE {tcol}::text = $1 LIMIT 1) RETURNING {tcol}::text"),
+                    format!("UPDATE {t} SET {tcol} = {other} WHERE (tableoid, ctid) = (SELECT tableoid, ctid FROM {t} WHERE {tcol}::text = $1 LIMIT 1)"),
                     false,
                 ));
                 attempts.push((
+                    t.clone(),
                     "update other tenant's rows",
-                    format!("UPDATE {t} SET {tcol} = {tcol} WHERE {tcol}::text = $2 AND $1::text IS NOT NULL RETURNING {tcol}::text"),
+                    format!("UPDATE {t} SET {tcol} = {tcol} WHERE {tcol}::text = $2 AND $1::text IS NOT NULL"),
                     true,
                 ));
             }
             if r.delete {
                 attempts.push((
+                    t.clone(),
                     "delete other tenant's rows",
-                    format!("DELETE FROM {t} WHERE {tcol}::text = $2 AND $1::text IS NOT NULL RETURNING {tcol}::text"),
+                    format!("DELETE FROM {t} WHERE {tcol}::text = $2 AND $1::text IS NOT NULL"),
                     true,
                 ));
             }
-            for (action, sql, expect_zero) in attempts {
-                let outcome = try_write(client, &sql, &[a, b], expect_zero, a).await?;
-                obs.writes.push(WriteProbe {
-                    relation: t.clone(),
-                    action: action.into(),
-                    as_tenant: a.clone(),
-                    other_tenant: b.clone(),
-                    outcome,
-                });
-            }
+        }
+        let outcomes = write_all(client, &attempts, a, b).await?;
+        for ((relation, action, _, _), outcome) in attempts.iter().zip(outcomes) {
+            obs.writes.push(WriteProbe {
+                relation: relation.clone(),
+                action: action.to_string(),
+                as_tenant: a.clone(),
+                other_tenant: b.clone(),
+                outcome,
+            });
         }
     }
     exec(client, "ROLLBACK", "rolling back the probe").await?;

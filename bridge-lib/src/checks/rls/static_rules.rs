@@ -94,6 +94,17 @@ pub fn unscoped_policies<'a>(policies: &[&'a Policy], cmd: Cmd, read: bool, tcol
     policies.iter().filter(|p| p.permissive && clause(p, cmd, read).is_some() && !scoped(p)).copied().collect()
 }
 
+/// A USING clause with a top-level escape for a missing context, e.g.
+/// `current_setting(...) IS NULL OR ...` or a `coalesce(current_setting(...), ...)` default.
+pub fn fails_open(using: &str) -> bool {
+    let u = using.to_lowercase();
+    u.contains("current_setting")
+        && (u.contains("is null or")
+            || u.contains("is null) or")
+            || u.contains("coalesce(current_setting")
+            || u.contains("= ''::text) or"))
+}
+
 fn enable_sql(t: &str) -> String {
     format!("ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;\nALTER TABLE {t} FORCE ROW LEVEL SECURITY;")
 }
@@ -275,6 +286,16 @@ pub fn evaluate(cfg: &Config, cat: &Catalog) -> Vec<Finding> {
             );
             continue;
         }
+        for p in mine.iter().filter(|p| p.permissive) {
+            if let Some(using) = p.using.as_deref().filter(|u| fails_open(u)) {
+                out.push(
+                    NO_CONTEXT_READ
+                        .finding(Status::Warn, &format!("{t}/{}", p.name), format!("expected policy `{}` on `{t}` to fail closed without a tenant context, found USING ({using})", p.name))
+                        .with_evidence(json!({"policy": p}))
+                        .with_remedy(tenant_policy_sql(t, cfg, app)),
+                );
+            }
+        }
         let mut scoped = true;
         for (cmd, read, rule) in [
             (Cmd::Select, true, &POLICY_NOT_SCOPED),
@@ -439,6 +460,12 @@ mod tests {
     }
 
     const TENANT: &str = "(tenant_id = current_setting('app.current_tenant'::text, true))";
+
+    #[test]
+    fn null_escape_fails_open() {
+        assert!(fails_open("((current_setting('app.current_tenant'::text, true) IS NULL) OR (tenant_id = current_setting('app.current_tenant'::text, true)))"));
+        assert!(!fails_open(TENANT));
+    }
 
     #[test]
     fn identifiers_not_strings() {

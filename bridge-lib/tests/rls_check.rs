@@ -391,3 +391,14 @@ async fn server_going_away_mid_audit_is_an_error_not_a_hang() {
     assert_eq!(o.status, CheckStatus::Error, "{o:#?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
+
+#[tokio::test]
+async fn a_tenant_column_that_does_not_exist_is_an_error_not_a_pass() {
+    let demo = common::demo(Variant::Clean).await;
+    let mut cfg = demo.config();
+    cfg.tenant_column = "org_id".into();
+    let o = run_check(&cfg, CheckId::Rls).await;
+    assert_eq!(o.status, CheckStatus::Error);
+    let e = o.error.unwrap();
+    assert!(e.contains("no table or view with column `org_id`") && e.contains("BRIDGE_TENANT_COLUMN"), "{e}");
+}

@@ -62,6 +62,12 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     if !cfg.tenant_tables.is_empty() {
         cat.relations.retain(|r| cfg.tenant_tables.iter().any(|t| *t == r.name || *t == r.relname));
     }
+    if cat.relations.is_empty() {
+        return Err(crate::Error::Config {
+            what: format!("no table or view with column `{}` is reachable by role `{}`: nothing to audit", cfg.tenant_column, cat.role.name),
+            fix: "set BRIDGE_TENANT_COLUMN to the tenant column (or BRIDGE_TENANT_TABLES), and connect with the application's role".into(),
+        });
+    }
     let tenants = probe::probe_tenants(&client, cfg).await?;
     let obs = probe::run(&client, cfg, &cat, tenants).await?;
     let mut findings = static_rules::evaluate(cfg, &cat);

@@ -156,6 +156,16 @@ pub async fn query(
     client.query(sql, params).await.map_err(|e| Error::query(context, &e))
 }
 
+/// Sets the tenant context (`cfg.tenant_setting`) for the rest of the transaction, as the
+/// application does before touching tenant-scoped tables.
+pub async fn set_tenant(client: &impl tokio_postgres::GenericClient, cfg: &crate::Config, tenant: &str) -> Result<()> {
+    client
+        .execute("SELECT set_config($1, $2, true)", &[&cfg.tenant_setting, &tenant])
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::query(format!("setting {} for tenant {tenant}", cfg.tenant_setting), &e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

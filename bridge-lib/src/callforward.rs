@@ -138,15 +138,7 @@ pub async fn preview(cfg: &Config, a: &Assumptions) -> Result<Preview> {
         Error::config("DATABASE_URL is not set", "set it to the application's connection, or use the demo")
     })?;
     let mut client = crate::db::connect(target).await?;
-    let tx = client
-        .build_transaction()
-        .read_only(true)
-        .start()
-        .await
-        .map_err(|e| Error::query("starting a read-only transaction", &e))?;
-    tx.batch_execute("SET LOCAL statement_timeout = '15s'")
-        .await
-        .map_err(|e| Error::query("setting statement_timeout", &e))?;
+    let tx = crate::db::read_only(&mut client).await?;
     let list = format!("SELECT id::text, tier::text FROM {} ORDER BY id::text", quote_qualified(&cfg.tenants_table));
     let tenants: Vec<(String, String)> = tx
         .query(&list, &[])

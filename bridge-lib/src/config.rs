@@ -123,15 +123,7 @@ impl DbTarget {
             return source.clone();
         }
         let quote = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"));
-        let hosts = self
-            .pg
-            .get_hosts()
-            .iter()
-            .map(|h| match h {
-                tokio_postgres::config::Host::Tcp(s) => s.clone(),
-                tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
-            })
-            .collect::<Vec<_>>();
+        let hosts = self.hosts();
         let ports = self.pg.get_ports().iter().map(u16::to_string).collect::<Vec<_>>();
         let mut parts = Vec::new();
         if !hosts.is_empty() {
@@ -161,17 +153,18 @@ impl DbTarget {
         Secret::new(parts.join(" "))
     }
 
+    /// The host names and unix-socket folders, as text.
+    fn hosts(&self) -> Vec<String> {
+        let show = |h: &tokio_postgres::config::Host| match h {
+            tokio_postgres::config::Host::Tcp(s) => s.clone(),
+            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+        };
+        self.pg.get_hosts().iter().map(show).collect()
+    }
+
     /// A URL-like description without the password, for messages and reports.
     pub fn redacted(&self) -> String {
-        let host = self
-            .pg
-            .get_hosts()
-            .first()
-            .map(|h| match h {
-                tokio_postgres::config::Host::Tcp(s) => s.clone(),
-                tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
-            })
-            .unwrap_or_else(|| "localhost".into());
+        let host = self.hosts().into_iter().next().unwrap_or_else(|| "localhost".into());
         let port = self.pg.get_ports().first().copied().unwrap_or(5432);
         format!("postgres://{}@{}:{}/{}", self.user(), host, port, self.dbname())
     }

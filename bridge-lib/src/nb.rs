@@ -191,12 +191,7 @@ impl Env {
         let sql = sql.to_string();
         block_on(async move {
             let mut c = crate::db::connect(&target).await?;
-            let tx = c
-                .build_transaction()
-                .read_only(true)
-                .start()
-                .await
-                .map_err(|e| crate::Error::query("starting a read-only transaction", &e))?;
+            let tx = crate::db::read_only(&mut c).await?;
             let rows = tx.simple_query(&sql).await.map_err(|e| crate::Error::query("running the query", &e))?;
             let _ = tx.rollback().await;
             Ok(crate::Html(simple_rows_html(&rows)))

@@ -62,14 +62,8 @@ pub async fn gather(cfg: &Config) -> Result<Recap> {
         Error::config("DATABASE_URL is not set", "set it to the application's connection, or use the demo")
     })?;
     let mut client = crate::db::connect(target).await?;
-    let tx = client
-        .build_transaction()
-        .read_only(true)
-        .start()
-        .await
-        .map_err(|e| Error::query("starting a read-only transaction", &e))?;
+    let tx = crate::db::read_only(&mut client).await?;
     let q = |e: tokio_postgres::Error, what: &str| Error::query(what, &e);
-    tx.batch_execute("SET LOCAL statement_timeout = '15s'").await.map_err(|e| q(e, "setting statement_timeout"))?;
     let role: String =
         tx.query_one("SELECT current_user::text", &[]).await.map_err(|e| q(e, "reading the role"))?.get(0);
     let table = describe_tenants_table(&tx, cfg).await?;

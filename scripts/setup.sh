@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
 # Installs what bridge needs on a fresh machine, skipping what is already there:
-# PostgreSQL server binaries (for the embedded demo and the tests) and the Rust toolchain check.
+# PostgreSQL server binaries (for the embedded demo and the tests), the Rust toolchain check, and
+# the notebook's tools: Debian's rust-web-src (evcxr's rust-analyzer needs the standard library's
+# sources, which rustup cannot download here), pinned nbclient/nbconvert, evcxr_jupyter 0.22.0,
+# the `rust` kernelspec, and the release `bridge` binary the notebook runs the cost check with.
+#   setup.sh          everything for the CLI, the tests and the headless notebook
+#   setup.sh --lab    also JupyterLab (pinned), for `scripts/main.sh --lab`
 set -euo pipefail
+cd "$(dirname "$0")/.."
+LAB=0
+[ "${1:-}" = "--lab" ] && LAB=1
+
+EVCXR_VERSION=0.22.0
+PY_PACKAGES=(nbclient==0.11.0 nbconvert==7.17.2)
+LAB_PACKAGES=(jupyterlab==4.6.6)
 
 have_pg_server() {
   command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1 && return 0
@@ -23,3 +35,58 @@ fi
 
 command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust (rustup) first" >&2; exit 1; }
 echo "setup: PostgreSQL and Rust are ready"
+
+# --- the notebook -------------------------------------------------------------------------
+rust_src() { ls -d /usr/src/rustc-*/library 2>/dev/null | sort -V | tail -n 1; }
+if [ -z "$(rust_src)" ] && [ ! -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library" ]; then
+  echo "setup: installing rust-web-src (the standard library's sources, for evcxr)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rust-web-src >/dev/null
+fi
+RUST_SRC="$(rust_src)"
+[ -n "$RUST_SRC" ] || RUST_SRC="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
+
+pip_install() {
+  python3 -m pip --version >/dev/null 2>&1 || {
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip python3-venv >/dev/null
+  }
+  python3 -m pip install --quiet --disable-pip-version-check "$@" 2>/dev/null ||
+    python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages "$@"
+}
+py_has() { # py_has module version
+  python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('$1') != '$2')" 2>/dev/null
+}
+missing=()
+for p in "${PY_PACKAGES[@]}" $([ "$LAB" = 1 ] && echo "${LAB_PACKAGES[@]}"); do
+  py_has "${p%%==*}" "${p##*==}" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: pip install ${missing[*]}"
+  pip_install "${missing[@]}"
+fi
+
+if ! cargo install --list | grep -q "^evcxr_jupyter v$EVCXR_VERSION:"; then
+  echo "setup: cargo install evcxr_jupyter $EVCXR_VERSION (about 10 minutes on 2 cores, once)"
+  cargo install --locked --quiet evcxr_jupyter --version "$EVCXR_VERSION"
+fi
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# the `rust` kernelspec, with RUST_SRC_PATH in its env so JupyterLab and nbclient both find it
+KERNEL_DIR="$(python3 -c 'import jupyter_core.paths as p; print(p.jupyter_data_dir())')/kernels/rust"
+if [ ! -f "$KERNEL_DIR/kernel.json" ] || ! grep -q "RUST_SRC_PATH" "$KERNEL_DIR/kernel.json"; then
+  echo "setup: installing the rust kernelspec in $KERNEL_DIR"
+  evcxr_jupyter --install >/dev/null
+fi
+python3 - "$KERNEL_DIR/kernel.json" "$RUST_SRC" <<'PY'
+import json, sys
+path, src = sys.argv[1], sys.argv[2]
+spec = json.load(open(path))
+if spec.get("env", {}).get("RUST_SRC_PATH") != src:
+    spec.setdefault("env", {})["RUST_SRC_PATH"] = src
+    json.dump(spec, open(path, "w"), indent=2)
+PY
+
+# the binary the notebook runs checks it does not compile in (cost) with
+cargo build --release --quiet -p bridge-lib
+echo "setup: the notebook is ready (kernel rust, evcxr_jupyter $EVCXR_VERSION, RUST_SRC_PATH=$RUST_SRC)"

@@ -31,6 +31,9 @@ pub struct DbTarget {
     /// A PEM file of root certificates (`sslrootcert`), for `verify-full`.
     pub root_cert: Option<PathBuf>,
     password: Option<Secret>,
+    /// The text this target was parsed from (it may hold the password), so a child process
+    /// gets exactly what the user configured.
+    source: Option<Secret>,
 }
 
 impl DbTarget {
@@ -56,7 +59,7 @@ impl DbTarget {
             _ => TlsMode::Prefer,
         });
         let password = pg.get_password().map(|p| Secret::new(String::from_utf8_lossy(p).into_owned()));
-        let mut target = DbTarget { pg, tls, root_cert, password };
+        let mut target = DbTarget { pg, tls, root_cert, password, source: Some(Secret::new(text)) };
         if target.pg.get_connect_timeout().is_none() {
             target.pg.connect_timeout(Duration::from_secs(5));
         }
@@ -74,7 +77,7 @@ impl DbTarget {
         if let Some(p) = password {
             pg.password(p);
         }
-        DbTarget { pg, tls: TlsMode::Disable, root_cert: None, password: password.map(Secret::new) }
+        DbTarget { pg, tls: TlsMode::Disable, root_cert: None, password: password.map(Secret::new), source: None }
     }
 
     /// The same target as another user (the demo's admin and app roles share a cluster).
@@ -82,6 +85,7 @@ impl DbTarget {
         let mut t = self.clone();
         t.pg.user(user);
         t.password = password.map(Secret::new);
+        t.source = None;
         if let Some(p) = password {
             t.pg.password(p);
         }
@@ -92,6 +96,7 @@ impl DbTarget {
     pub fn with_dbname(&self, dbname: &str) -> Self {
         let mut t = self.clone();
         t.pg.dbname(dbname);
+        t.source = None;
         t
     }
 
@@ -110,17 +115,56 @@ impl DbTarget {
         self.password.as_ref()
     }
 
+    /// A libpq connection string for another process (the `bridge` binary run by the notebook):
+    /// the configured text when this target was parsed, otherwise `key='value'` pairs built
+    /// from the parts. It holds the password, so it stays a [`Secret`].
+    pub fn connection_string(&self) -> Secret {
+        if let Some(source) = &self.source {
+            return source.clone();
+        }
+        let quote = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"));
+        let hosts = self.hosts();
+        let ports = self.pg.get_ports().iter().map(u16::to_string).collect::<Vec<_>>();
+        let mut parts = Vec::new();
+        if !hosts.is_empty() {
+            parts.push(format!("host={}", quote(&hosts.join(","))));
+        }
+        if !ports.is_empty() {
+            parts.push(format!("port={}", quote(&ports.join(","))));
+        }
+        parts.push(format!("user={}", quote(self.user())));
+        parts.push(format!("dbname={}", quote(self.dbname())));
+        if let Some(p) = &self.password {
+            parts.push(format!("password={}", quote(p.expose())));
+        }
+        if let Some(o) = self.pg.get_options() {
+            parts.push(format!("options={}", quote(o)));
+        }
+        let sslmode = match self.tls {
+            TlsMode::Disable => "disable",
+            TlsMode::Prefer => "prefer",
+            TlsMode::Require => "require",
+            TlsMode::VerifyFull => "verify-full",
+        };
+        parts.push(format!("sslmode={sslmode}"));
+        if let Some(root) = &self.root_cert {
+            parts.push(format!("sslrootcert={}", root.display()));
+        }
+        Secret::new(parts.join(" "))
+    }
+
+    /// The host names and unix-socket folders, as text.
+    fn hosts(&self) -> Vec<String> {
+        let show = |h: &tokio_postgres::config::Host| match h {
+            tokio_postgres::config::Host::Tcp(s) => s.clone(),
+            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+        };
+        self.pg.get_hosts().iter().map(show).collect()
+    }
+
     /// A URL-like description without the password, for messages and reports.
     pub fn redacted(&self) -> String {
-        let host = self
-            .pg
-            .get_hosts()
-            .first()
-            .map(|h| match h {
-                tokio_postgres::config::Host::Tcp(s) => s.clone(),
-                tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
-            })
-            .unwrap_or_else(|| "localhost".into());
+        let host = self.hosts().into_iter().next().unwrap_or_else(|| "localhost".into());
         let port = self.pg.get_ports().first().copied().unwrap_or(5432);
         format!("postgres://{}@{}:{}/{}", self.user(), host, port, self.dbname())
     }
@@ -361,7 +405,68 @@ impl Config {
     pub fn admin(&self) -> Option<&DbTarget> {
         self.admin_database.as_ref().or(self.database.as_ref())
     }
+
+    /// Replaces every configured password and API key in `text` with `[redacted]` (for output
+    /// that comes from elsewhere, such as a child process's stderr).
+    pub fn scrub(&self, text: &str) -> String {
+        let secrets = [
+            self.database.as_ref().and_then(|d| d.password()),
+            self.admin_database.as_ref().and_then(|d| d.password()),
+            self.pinecone.as_ref().map(|p| &p.api_key),
+        ];
+        secrets.into_iter().flatten().fold(text.to_string(), |t, s| s.scrub(&t))
+    }
+
+    /// This configuration as environment variables, for a child process (the `bridge` binary
+    /// that runs a check the notebook's build does not include). [`Config::from_lookup`] on
+    /// them gives back the same configuration, except the suppressions, which the caller
+    /// applies to what the child returns. Values are [`Secret`]s: some hold passwords or keys.
+    pub fn child_env(&self) -> Vec<(&'static str, Secret)> {
+        let mut v: Vec<(&'static str, Secret)> = Vec::new();
+        if let Some(d) = &self.database {
+            v.push(("DATABASE_URL", d.connection_string()));
+        }
+        if let Some(d) = &self.admin_database {
+            v.push(("BRIDGE_ADMIN_DATABASE_URL", d.connection_string()));
+        }
+        v.push(("BRIDGE_TENANTS_TABLE", Secret::new(&self.tenants_table)));
+        v.push(("BRIDGE_TENANT_COLUMN", Secret::new(&self.tenant_column)));
+        v.push(("BRIDGE_TENANT_SETTING", Secret::new(&self.tenant_setting)));
+        v.push(("BRIDGE_MIN_TEST_TENANTS", Secret::new(self.min_test_tenants.to_string())));
+        if let Some(p) = &self.pinecone {
+            v.push(("PINECONE_API_KEY", p.api_key.clone()));
+            v.push(("PINECONE_CONTROLLER_URL", Secret::new(&p.controller_url)));
+            if let Some(i) = &p.index {
+                v.push(("PINECONE_INDEX", Secret::new(i)));
+            }
+            if let Some(h) = &p.host {
+                v.push(("PINECONE_INDEX_HOST", Secret::new(h)));
+            }
+        }
+        if let Some(dir) = &self.data_dir {
+            let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+            v.push(("BRIDGE_DATA_DIR", Secret::new(dir.display().to_string())));
+        }
+        v
+    }
 }
+
+/// Every variable [`Config::from_env`] reads. A child process gets these from
+/// [`Config::child_env`] only, never inherited.
+pub const ENV_VARS: &[&str] = &[
+    "DATABASE_URL",
+    "BRIDGE_ADMIN_DATABASE_URL",
+    "BRIDGE_TENANTS_TABLE",
+    "BRIDGE_TENANT_COLUMN",
+    "BRIDGE_TENANT_SETTING",
+    "BRIDGE_MIN_TEST_TENANTS",
+    "PINECONE_API_KEY",
+    "PINECONE_INDEX",
+    "PINECONE_INDEX_HOST",
+    "PINECONE_CONTROLLER_URL",
+    "BRIDGE_SUPPRESSIONS",
+    "BRIDGE_DATA_DIR",
+];
 
 /// Accepts `name` or `schema.name` made of letters, digits and underscores.
 fn checked_name(var: &str, v: &str) -> Result<String> {
@@ -454,5 +559,50 @@ mod tests {
         assert!(!format!("{c:?}").contains("pc-key-123456"));
         let e = Config::from_lookup(|k| (k == "BRIDGE_TENANT_COLUMN").then(|| "x; drop".into())).unwrap_err();
         assert!(e.is_config());
+    }
+
+    fn round_trip(c: &Config) -> Config {
+        let env = c.child_env();
+        for (k, _) in &env {
+            assert!(ENV_VARS.contains(k), "{k} is not in ENV_VARS");
+        }
+        Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.expose().to_string())).unwrap()
+    }
+
+    #[test]
+    fn child_env_rebuilds_the_same_configuration() {
+        let mut c = Config {
+            database: Some(DbTarget::from_parts("/tmp/pg sock", 5433, "app", Some("p'w\\x y"), "db")),
+            admin_database: Some(
+                DbTarget::parse("postgres://admin:adm-pw@db.example.com:6543/prod?sslmode=require").unwrap(),
+            ),
+            tenants_table: "app.tenants".into(),
+            min_test_tenants: 4,
+            data_dir: Some(PathBuf::from("/nonexistent/data")),
+            ..Config::default()
+        };
+        c.pinecone = Some(PineconeConfig {
+            api_key: Secret::new("pc-key"),
+            index: Some("idx".into()),
+            host: None,
+            controller_url: "https://api.pinecone.io".into(),
+        });
+        let back = round_trip(&c);
+        let (a, b) = (c.database.as_ref().unwrap(), back.database.as_ref().unwrap());
+        // `tls` decides; from_parts leaves tokio-postgres's own ssl_mode at its default
+        let mut a_pg = a.pg.clone();
+        a_pg.ssl_mode(b.pg.get_ssl_mode());
+        assert_eq!(a_pg, b.pg);
+        assert_eq!(b.password().unwrap().expose(), "p'w\\x y");
+        assert_eq!(b.tls, TlsMode::Disable);
+        assert_eq!(back.admin_database.as_ref().unwrap().pg, c.admin_database.as_ref().unwrap().pg);
+        assert_eq!(back.admin_database.as_ref().unwrap().tls, TlsMode::Require);
+        assert_eq!(back.tenants_table, "app.tenants");
+        assert_eq!(back.min_test_tenants, 4);
+        assert_eq!(back.pinecone.as_ref().unwrap().api_key.expose(), "pc-key");
+        assert_eq!(back.pinecone.as_ref().unwrap().index.as_deref(), Some("idx"));
+        assert_eq!(back.data_dir, c.data_dir);
+        let shown = format!("{:?}", c.child_env());
+        assert!(!shown.contains("p'w") && !shown.contains("adm-pw") && !shown.contains("pc-key"), "{shown}");
     }
 }

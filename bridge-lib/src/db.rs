@@ -156,6 +156,31 @@ pub async fn query(
     client.query(sql, params).await.map_err(|e| Error::query(context, &e))
 }
 
+/// Starts a read-only transaction with a 15 s statement timeout: what every check and every
+/// notebook read runs in, so none of them can change user data or hang.
+pub async fn read_only(client: &mut Client) -> Result<tokio_postgres::Transaction<'_>> {
+    let tx = client
+        .build_transaction()
+        .read_only(true)
+        .start()
+        .await
+        .map_err(|e| Error::query("starting a read-only transaction", &e))?;
+    tx.batch_execute("SET LOCAL statement_timeout = '15s'")
+        .await
+        .map_err(|e| Error::query("setting statement_timeout", &e))?;
+    Ok(tx)
+}
+
+/// Sets the tenant context (`cfg.tenant_setting`) for the rest of the transaction, as the
+/// application does before touching tenant-scoped tables.
+pub async fn set_tenant(client: &impl tokio_postgres::GenericClient, cfg: &crate::Config, tenant: &str) -> Result<()> {
+    client
+        .execute("SELECT set_config($1, $2, true)", &[&cfg.tenant_setting, &tenant])
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::query(format!("setting {} for tenant {tenant}", cfg.tenant_setting), &e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

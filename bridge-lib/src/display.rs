@@ -36,3 +36,44 @@ impl Html {
         emit(&self.0, "(html output)");
     }
 }
+
+impl crate::nb::Env {
+    /// Shows which environment the notebook uses, and why (no secrets).
+    pub fn evcxr_display(&self) {
+        use render::html::{esc, warning};
+        let mut h = String::from("<table><tbody>");
+        let mut text = String::new();
+        for part in self.describe().split("; ") {
+            let (k, v) = part.split_once(": ").unwrap_or((part, ""));
+            h.push_str(&format!(
+                "<tr><th style=\"text-align:left\">{}</th><td style=\"text-align:left\">{}</td></tr>",
+                esc(k),
+                esc(v)
+            ));
+            text.push_str(&format!("{k}: {v}\n"));
+        }
+        let how = crate::report::CheckId::ALL
+            .iter()
+            .map(|id| {
+                let w = if crate::checks::compiled_in(*id) { "in the notebook" } else { "through the bridge binary" };
+                format!("{id}: {w}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        h.push_str(&format!("<tr><th style=\"text-align:left\">checks run</th><td style=\"text-align:left\">{}</td></tr></tbody></table>", esc(&how)));
+        if self.notice.contains("warning") {
+            h.push_str(&warning(&self.notice));
+        } else {
+            h.push_str(&format!("<p>{}</p>", esc(&self.notice)));
+        }
+        text.push_str(&self.notice);
+        emit(&h, &text);
+    }
+}
+
+impl crate::callforward::Preview {
+    /// Shows the per-tenant savings table.
+    pub fn evcxr_display(&self) {
+        emit(&self.html(), &self.text());
+    }
+}

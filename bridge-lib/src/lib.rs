@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod callforward;
 pub mod checks;
 pub mod config;
 pub mod db;
@@ -29,6 +30,7 @@ pub mod error;
 pub mod finding;
 pub mod nb;
 pub mod provision;
+pub mod recap;
 pub mod render;
 pub mod report;
 pub mod runner;

@@ -3,12 +3,32 @@
 //! The Rust kernel runs each cell as plain code; these functions run the async library on a
 //! private runtime so cells need no `.await` (evcxr cannot infer the types of awaited values)
 //! and stay short. Every function returns a value whose `evcxr_display` renders HTML.
+//!
+//! `use bridge_lib::nb::*;` brings in everything a cell needs.
+
+pub use crate::callforward::{Assumptions, Preview};
+pub use crate::demo::Variant;
+pub use crate::report::{CheckId, CheckOutcome, CheckStatus, Report, Verdict};
+pub use crate::Html;
 
 use crate::config::Config;
-use crate::demo::{Demo, Variant};
-use crate::report::{CheckId, CheckOutcome, Report};
-use crate::Result;
+use crate::demo::Demo;
+use crate::{Error, Result};
 use std::future::Future;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The variable that switches the notebook to the demo: `clean` or `broken`.
+pub const DEMO_VAR: &str = "BRIDGE_NOTEBOOK_DEMO";
+/// The variable that names the `bridge` binary used for checks this build does not include.
+pub const BIN_VAR: &str = "BRIDGE_BIN";
+/// The most a check run through the `bridge` binary may take (the check's own limit plus
+/// process start-up).
+pub const CHILD_LIMIT: Duration = Duration::from_secs(crate::runner::CHECK_LIMIT.as_secs() + 30);
+/// The most building the `bridge` binary on demand may take.
+pub const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
 
 /// Runs a future to completion on a private runtime (on its own thread when called from inside
 /// another runtime, where blocking is not allowed).
@@ -35,28 +55,67 @@ where
 /// nothing is configured. Holding it keeps the demo's PostgreSQL running.
 #[derive(Debug)]
 pub struct Env {
-    /// The configuration every check uses.
+    /// The configuration every check uses. Edit it in a cell (a threshold, the tenants table)
+    /// and re-run a check to see the result change.
     pub config: Config,
     /// The running demo, when the demo is used.
     pub demo: Option<Demo>,
+    /// The `bridge` binary for checks this build does not include; `None`: `BRIDGE_BIN`, else
+    /// `<workspace>/target/release/bridge` (built with cargo when missing).
+    pub bridge_bin: Option<PathBuf>,
+    /// Why this environment was chosen, shown at the top of the notebook.
+    pub notice: String,
 }
 
 impl Env {
-    /// From the environment; with nothing configured, starts the clean demo.
+    /// From the environment: the demo named by `BRIDGE_NOTEBOOK_DEMO` (`clean` or `broken`)
+    /// when set; otherwise the configured services; with nothing configured, the clean demo.
     pub fn from_env_or_demo() -> Result<Env> {
+        if let Some(v) = std::env::var(DEMO_VAR).ok().filter(|v| !v.trim().is_empty()) {
+            let variant: Variant = v.trim().parse().map_err(|_| {
+                Error::config(
+                    format!("{DEMO_VAR} `{v}` is not a demo variant"),
+                    format!("set {DEMO_VAR}=clean or broken, or unset it"),
+                )
+            })?;
+            let mut env = Env::demo(variant)?;
+            env.notice = format!("using the embedded demo ({}) because {DEMO_VAR}={}", variant.label(), v.trim());
+            return Ok(env);
+        }
         let config = Config::from_env()?;
         if config.is_unconfigured() {
-            Env::demo(Variant::Clean)
+            let mut env = Env::demo(Variant::Clean)?;
+            env.notice =
+                "using the embedded demo: nothing is configured (DATABASE_URL and PINECONE_API_KEY are unset)".into();
+            Ok(env)
         } else {
-            Ok(Env { config, demo: None })
+            let mut missing = Vec::new();
+            if config.database.is_none() {
+                missing.push("DATABASE_URL is unset: the database checks will skip");
+            }
+            if config.pinecone.is_none() {
+                missing.push("PINECONE_API_KEY is unset: the capacity check will skip");
+            }
+            let notice = if missing.is_empty() {
+                "using the configured services".to_string()
+            } else {
+                format!("using the configured services; warning: {}", missing.join("; "))
+            };
+            Ok(Env { config, demo: None, bridge_bin: None, notice })
         }
     }
 
     /// Starts the demo (`Variant::Broken` to watch the checks catch planted flaws).
     pub fn demo(variant: Variant) -> Result<Env> {
         let demo = block_on(Demo::start(variant))?;
+        Ok(Env::on_demo(demo))
+    }
+
+    /// Wraps a demo that is already running (tests share one cluster this way).
+    pub fn on_demo(demo: Demo) -> Env {
         let config = demo.config();
-        Ok(Env { config, demo: Some(demo) })
+        let notice = format!("using the embedded demo ({})", demo.variant.label());
+        Env { config, demo: Some(demo), bridge_bin: None, notice }
     }
 
     /// A one-line description: which environment, which database (no secrets).
@@ -74,14 +133,51 @@ impl Env {
         format!("environment: {}; database: {db}; pinecone: {pc}", self.config.environment)
     }
 
-    /// Runs one check.
+    /// Runs one check: in this process when this build includes it, otherwise through the
+    /// `bridge` binary with this configuration (see [`Env::check_with_binary`]).
     pub fn check(&self, id: CheckId) -> CheckOutcome {
-        block_on(crate::run_check(&self.config, id))
+        if crate::checks::compiled_in(id) || self.config.is_unconfigured() {
+            block_on(crate::run_check(&self.config, id))
+        } else {
+            self.check_with_binary(id)
+        }
+    }
+
+    /// Runs one check through `bridge check --only ID --format json`, passing this
+    /// configuration to the child as environment variables (nothing else of ours is
+    /// inherited, and it runs outside the working directory so no `.env` leaks in), and reads
+    /// the outcome back. Suppressions are applied here.
+    pub fn check_with_binary(&self, id: CheckId) -> CheckOutcome {
+        match self.run_binary(id) {
+            Ok(o) => o.apply_suppressions(&self.config.suppressions),
+            Err(e) => CheckOutcome::errored(id, &e),
+        }
     }
 
     /// Runs all four checks.
     pub fn report(&self) -> Report {
-        block_on(crate::run_checks(&self.config, &[]))
+        Report::new(self.config.environment.clone(), CheckId::ALL.iter().map(|id| self.check(*id)).collect())
+    }
+
+    /// The recap of what M11.1 shipped, read from this environment: tenants, tenant-scoped
+    /// tables with their row-level security, policies, and each tenant's data under its own
+    /// context. A problem is shown in the output, not raised.
+    pub fn recap(&self) -> Html {
+        match block_on(crate::recap::gather(&self.config)) {
+            Ok(r) => Html(crate::recap::html(&r)),
+            Err(e) => Html(crate::render::html::warning(&format!("recap unavailable: {e}"))),
+        }
+    }
+
+    /// The call-forward preview: what moving each tenant's small requests to a cheaper model
+    /// would save per month, under `assumptions`. A problem is shown in the output (and kept in
+    /// [`Preview::error`]), not raised.
+    pub fn callforward(&self, assumptions: &Assumptions) -> Preview {
+        block_on(crate::callforward::preview(&self.config, assumptions)).unwrap_or_else(|e| Preview {
+            assumptions: assumptions.clone(),
+            tenants: Vec::new(),
+            error: Some(e.to_string()),
+        })
     }
 
     /// Runs a read-only SQL query on the application's connection and returns the rows as text
@@ -95,17 +191,119 @@ impl Env {
         let sql = sql.to_string();
         block_on(async move {
             let mut c = crate::db::connect(&target).await?;
-            let tx = c
-                .build_transaction()
-                .read_only(true)
-                .start()
-                .await
-                .map_err(|e| crate::Error::query("starting a read-only transaction", &e))?;
+            let tx = crate::db::read_only(&mut c).await?;
             let rows = tx.simple_query(&sql).await.map_err(|e| crate::Error::query("running the query", &e))?;
             let _ = tx.rollback().await;
             Ok(crate::Html(simple_rows_html(&rows)))
         })
     }
+
+    fn run_binary(&self, id: CheckId) -> Result<CheckOutcome> {
+        let bin = self.bridge_binary()?;
+        let mut cmd = Command::new(&bin);
+        cmd.args(["check", "--only", id.as_str(), "--format", "json"]).current_dir(std::env::temp_dir());
+        for v in crate::config::ENV_VARS {
+            cmd.env_remove(v);
+        }
+        for (k, v) in self.config.child_env() {
+            cmd.env(k, v.expose());
+        }
+        let what = format!("`{} check --only {id}`", bin.display());
+        let out = run_bounded(cmd, CHILD_LIMIT, &what)?;
+        let fail = |reason: String| Error::Input {
+            location: what.clone(),
+            reason: self.config.scrub(&reason),
+            fix: format!("run `bridge check --only {id}` in a terminal with the same configuration to see why"),
+        };
+        let report = Report::from_json(&out.stdout).map_err(|_| {
+            fail(format!("exit status {}, no report on stdout; stderr: {}", out.status, tail(&out.stderr)))
+        })?;
+        report.check(id).cloned().ok_or_else(|| fail(format!("the report has no `{id}` check")))
+    }
+
+    /// The `bridge` binary: [`Env::bridge_bin`], `BRIDGE_BIN`, or the workspace's release
+    /// build, which is built with cargo when missing (minutes, once).
+    fn bridge_binary(&self) -> Result<PathBuf> {
+        if let Some(p) = self.bridge_bin.clone().or_else(|| std::env::var_os(BIN_VAR).map(PathBuf::from)) {
+            return Ok(p);
+        }
+        let workspace = workspace_dir();
+        let bin = workspace.join("target").join("release").join("bridge");
+        if bin.is_file() {
+            return Ok(bin);
+        }
+        let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.args(["build", "--release", "--quiet", "-p", "bridge-lib", "--bin", "bridge", "--target-dir"])
+            .arg(workspace.join("target"))
+            .current_dir(&workspace);
+        // the kernel's build settings are evcxr's, not ours
+        for v in ["RUSTFLAGS", "CARGO_TARGET_DIR", "CARGO_BUILD_BUILD_DIR", "RUSTC_WRAPPER", "CARGO_ENCODED_RUSTFLAGS"]
+        {
+            cmd.env_remove(v);
+        }
+        let what = format!("building the bridge binary in {}", workspace.display());
+        let out = run_bounded(cmd, BUILD_LIMIT, &what)?;
+        if !out.status.success() || !bin.is_file() {
+            return Err(Error::Input {
+                location: what,
+                reason: format!("cargo build failed ({}): {}", out.status, tail(&out.stderr)),
+                fix: "run `bash scripts/setup.sh`, or set BRIDGE_BIN to a built `bridge` binary".into(),
+            });
+        }
+        Ok(bin)
+    }
+}
+
+/// The repository's top folder (the workspace of `bridge-lib`).
+pub fn workspace_dir() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+struct Output {
+    status: std::process::ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs a command with its output captured, killing it after `limit`.
+fn run_bounded(mut cmd: Command, limit: Duration, what: &str) -> Result<Output> {
+    let mut child =
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| Error::Input {
+            location: what.to_string(),
+            reason: format!("cannot start it: {e}"),
+            fix: "run `bash scripts/setup.sh`, or set BRIDGE_BIN to a built `bridge` binary".into(),
+        })?;
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_string(&mut s);
+            }
+            s
+        })
+    };
+    let out = reader(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let err = reader(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let began = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if began.elapsed() < limit => std::thread::sleep(Duration::from_millis(50)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Error::Timeout { what: what.to_string(), seconds: limit.as_secs_f64() });
+            }
+        }
+    };
+    Ok(Output { status, stdout: out.join().unwrap_or_default(), stderr: err.join().unwrap_or_default() })
+}
+
+/// The last few lines of a process's output, for an error message.
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(5)..].join(" | ")
 }
 
 fn simple_rows_html(rows: &[tokio_postgres::SimpleQueryMessage]) -> String {

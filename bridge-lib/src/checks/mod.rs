@@ -20,6 +20,16 @@ pub async fn run(id: CheckId, cfg: &Config) -> Result<CheckOutcome> {
     }
 }
 
+/// Whether this build of the library runs check `id` itself. A check behind a cargo feature
+/// that is off (`cost` without the `cost` feature, as in the notebook's build) is run through
+/// the `bridge` binary instead (see [`crate::nb::Env::check`]).
+pub fn compiled_in(id: CheckId) -> bool {
+    match id {
+        CheckId::Cost => cfg!(feature = "cost"),
+        CheckId::Rls | CheckId::Capacity | CheckId::Tenants => true,
+    }
+}
+
 /// Every rule of every check, for `bridge explain`.
 pub fn all_rules() -> Vec<&'static Rule> {
     let mut v: Vec<&'static Rule> = Vec::new();

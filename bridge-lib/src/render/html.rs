@@ -27,6 +27,11 @@ pub fn badge(word: &str) -> String {
     )
 }
 
+/// A visible warning paragraph (a check that skips, a section that could not load).
+pub fn warning(text: &str) -> String {
+    format!("<p style=\"color:{}\">&#9888; {}</p>", colour("warn"), esc(text))
+}
+
 /// A table of findings.
 pub fn findings_html(findings: &[Finding]) -> String {
     let mut h = String::from(

@@ -1,0 +1,169 @@
+//! The recap of what M11.1 shipped, read from the live environment rather than told: the
+//! tenants, the tenant-scoped tables with their row-level security, the policies, and what each
+//! tenant sees of its own data (its Pinecone namespace is named after it).
+//!
+//! Everything is read on the application's connection in a read-only transaction, each
+//! tenant's rows under its own tenant context, as the application would.
+
+use crate::checks::tenants::{describe_tenants_table, tenant_scoped_tables};
+use crate::config::Config;
+use crate::db::{quote_ident, quote_qualified};
+use crate::render::html::{badge, esc, warning};
+use crate::{Error, Result};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// One tenant and the rows it sees under its own context.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TenantRow {
+    /// The tenant id, also its Pinecone namespace.
+    pub id: String,
+    /// The tier.
+    pub tier: String,
+    /// A test tenant.
+    pub is_test: bool,
+    /// Active.
+    pub active: bool,
+    /// Rows visible under its own context, per tenant-scoped table.
+    pub rows: BTreeMap<String, i64>,
+}
+
+/// One tenant-scoped table and its row-level security.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TableRls {
+    /// `schema.table`.
+    pub table: String,
+    /// The owner role.
+    pub owner: String,
+    /// `ENABLE ROW LEVEL SECURITY`.
+    pub enabled: bool,
+    /// `FORCE ROW LEVEL SECURITY` (applies to the owner too).
+    pub forced: bool,
+    /// The policies on it: `name (roles, command): USING …`.
+    pub policies: Vec<String>,
+}
+
+/// What the recap shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Recap {
+    /// Where it was read (redacted).
+    pub database: String,
+    /// The role it was read as.
+    pub role: String,
+    /// Every tenant.
+    pub tenants: Vec<TenantRow>,
+    /// The tenant-scoped tables.
+    pub tables: Vec<TableRls>,
+}
+
+/// Reads the recap.
+pub async fn gather(cfg: &Config) -> Result<Recap> {
+    let target = cfg.database.as_ref().ok_or_else(|| {
+        Error::config("DATABASE_URL is not set", "set it to the application's connection, or use the demo")
+    })?;
+    let mut client = crate::db::connect(target).await?;
+    let tx = crate::db::read_only(&mut client).await?;
+    let q = |e: tokio_postgres::Error, what: &str| Error::query(what, &e);
+    let role: String =
+        tx.query_one("SELECT current_user::text", &[]).await.map_err(|e| q(e, "reading the role"))?.get(0);
+    let table = describe_tenants_table(&tx, cfg).await?;
+    let scoped = tenant_scoped_tables(&tx, cfg).await?;
+
+    let rows = tx
+        .query(
+            "SELECT format('%I.%I', n.nspname, c.relname), pg_get_userbyid(c.relowner)::text,
+                    c.relrowsecurity, c.relforcerowsecurity,
+                    coalesce((SELECT array_agg(format('%s (%s, %s): USING %s', p.policyname,
+                                                      array_to_string(p.roles, ','), p.cmd, coalesce(p.qual, 'true'))
+                                               ORDER BY p.policyname)
+                                FROM pg_policies p
+                               WHERE p.schemaname = n.nspname AND p.tablename = c.relname), '{}')
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE format('%I.%I', n.nspname, c.relname) = ANY($1)
+              ORDER BY 1",
+            &[&scoped],
+        )
+        .await
+        .map_err(|e| q(e, "reading the tables' row-level security"))?;
+    let tables = rows
+        .iter()
+        .map(|r| TableRls { table: r.get(0), owner: r.get(1), enabled: r.get(2), forced: r.get(3), policies: r.get(4) })
+        .collect();
+
+    let sql = format!(
+        "SELECT id::text, tier::text, is_test, coalesce({}, false) FROM {} ORDER BY is_test, id::text",
+        table.active_expr,
+        quote_qualified(&cfg.tenants_table)
+    );
+    let mut tenants: Vec<TenantRow> = tx
+        .query(&sql, &[])
+        .await
+        .map_err(|e| q(e, "listing tenants"))?
+        .iter()
+        .map(|r| TenantRow { id: r.get(0), tier: r.get(1), is_test: r.get(2), active: r.get(3), rows: BTreeMap::new() })
+        .collect();
+    for t in &mut tenants {
+        crate::db::set_tenant(&tx, cfg, &t.id).await?;
+        for s in &scoped {
+            let sql = format!("SELECT count(*) FROM {s} WHERE {}::text = $1", quote_ident(&cfg.tenant_column));
+            let n: i64 = tx
+                .query_one(&sql, &[&t.id])
+                .await
+                .map_err(|e| q(e, &format!("counting {s} rows of tenant {}", t.id)))?
+                .get(0);
+            t.rows.insert(s.clone(), n);
+        }
+    }
+    tx.rollback().await.map_err(|e| q(e, "rolling back"))?;
+    Ok(Recap { database: target.redacted(), role, tenants, tables })
+}
+
+/// The recap as HTML: the tenants (with their namespace and rows), then the tables and policies.
+pub fn html(r: &Recap) -> String {
+    let mut h = format!(
+        "<p>read from <code>{}</code> as role <code>{}</code>, each tenant under its own tenant context</p>",
+        esc(&r.database),
+        esc(&r.role)
+    );
+    let tables: Vec<&str> = r.tables.iter().map(|t| t.table.as_str()).collect();
+    h.push_str("<table><thead><tr><th>tenant</th><th>Pinecone namespace</th><th>tier</th><th>test</th><th>active</th>");
+    for t in &tables {
+        let _ = write!(h, "<th>rows in {}</th>", esc(t));
+    }
+    h.push_str("</tr></thead><tbody>");
+    for t in &r.tenants {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>",
+            esc(&t.id),
+            esc(&t.id),
+            esc(&t.tier),
+            if t.is_test { "yes" } else { "" },
+            if t.active { "yes" } else { "no" }
+        );
+        for table in &tables {
+            let _ = write!(h, "<td>{}</td>", t.rows.get(*table).copied().unwrap_or_default());
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table>");
+    if r.tables.is_empty() {
+        h.push_str(&warning("no tenant-scoped tables are visible to the application role"));
+        return h;
+    }
+    h.push_str("<table><thead><tr><th>tenant-scoped table</th><th>owner</th><th>RLS enabled</th><th>RLS forced</th><th style=\"text-align:left\">policies</th></tr></thead><tbody>");
+    for t in &r.tables {
+        let flag = |on: bool| badge(if on { "pass" } else { "fail" });
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td style=\"text-align:left\"><code>{}</code></td></tr>",
+            esc(&t.table),
+            esc(&t.owner),
+            flag(t.enabled),
+            flag(t.forced),
+            esc(&t.policies.join("\n"))
+        );
+    }
+    h.push_str("</tbody></table>");
+    h
+}

@@ -1,0 +1,132 @@
+//! The notebook's facade (`bridge_lib::nb`) against a real demo: checks run through the `bridge`
+//! binary give what the library gives in process, the recap and the call-forward preview read
+//! the live data, and planted secrets never show.
+
+mod common;
+
+use bridge_lib::config::{DbTarget, PineconeConfig};
+use bridge_lib::nb::{block_on, Assumptions, CheckId, CheckStatus, Env, Variant};
+use bridge_lib::Secret;
+use std::path::PathBuf;
+
+fn env_on(variant: Variant) -> Env {
+    let mut env = Env::on_demo(block_on(common::demo(variant)));
+    env.bridge_bin = Some(PathBuf::from(env!("CARGO_BIN_EXE_bridge")));
+    env
+}
+
+#[test]
+fn a_check_run_through_the_binary_matches_the_library() {
+    for variant in [Variant::Clean, Variant::Broken] {
+        let env = env_on(variant);
+        let in_process = block_on(bridge_lib::run_check(&env.config, CheckId::Tenants));
+        let child = env.check_with_binary(CheckId::Tenants);
+        assert_eq!(child.error, None, "{variant:?}");
+        assert_eq!(child.findings, in_process.findings, "{variant:?}");
+        let expected = if variant == Variant::Clean { CheckStatus::Pass } else { CheckStatus::Fail };
+        assert_eq!(child.status, expected, "{variant:?}: {child:#?}");
+    }
+}
+
+#[test]
+fn the_cost_check_runs_through_the_binary_on_the_demo() {
+    let env = env_on(Variant::Clean);
+    let o = env.check_with_binary(CheckId::Cost);
+    assert_eq!(o.check, CheckId::Cost);
+    assert_eq!(o.error, None, "{o:#?}");
+    assert_ne!(o.status, CheckStatus::Error);
+}
+
+#[test]
+fn suppressions_apply_to_what_the_binary_returns() {
+    let mut env = env_on(Variant::Broken);
+    env.config.suppressions = vec![("TEN001:tenants".into(), "accepted for this test".into())];
+    let o = env.check_with_binary(CheckId::Tenants);
+    let f = o.findings.iter().find(|f| f.code == "TEN001").expect("TEN001");
+    assert_eq!(f.suppressed.as_deref(), Some("accepted for this test"));
+    assert_ne!(o.status, CheckStatus::Fail, "{o:#?}");
+}
+
+#[test]
+fn a_missing_binary_is_an_error_outcome_that_says_what_to_do() {
+    let mut env = env_on(Variant::Clean);
+    env.bridge_bin = Some(PathBuf::from("/nonexistent/bridge"));
+    let o = env.check_with_binary(CheckId::Cost);
+    assert_eq!(o.status, CheckStatus::Error);
+    let e = o.error.unwrap();
+    assert!(e.contains("cannot start it") && e.contains("BRIDGE_BIN"), "{e}");
+}
+
+#[test]
+fn the_recap_shows_tenants_tables_and_the_planted_rls_flaw() {
+    let clean = env_on(Variant::Clean).recap().0;
+    for t in ["test-alpha", "test-gamma", "acme", "public.usage_events", "tenant_isolation", "bridge_owner"] {
+        assert!(clean.contains(t), "{t} missing from the recap: {clean}");
+    }
+    let r = block_on(bridge_lib::recap::gather(&env_on(Variant::Broken).config)).unwrap();
+    let usage = r.tables.iter().find(|t| t.table == "public.usage_events").unwrap();
+    assert!(!usage.forced && usage.owner == "bridge_app", "{usage:?}");
+    let acme = r.tenants.iter().find(|t| t.id == "acme").unwrap();
+    assert_eq!(acme.rows["public.documents"], 12, "each tenant sees its own rows under its context");
+}
+
+#[test]
+fn the_preview_follows_the_assumptions() {
+    let env = env_on(Variant::Clean);
+    let preview = |a: Assumptions| {
+        let p = env.callforward(&a);
+        assert_eq!(p.error, None);
+        p
+    };
+    let base = preview(Assumptions::default());
+    assert_eq!(base.tenants.len(), 6, "{base:#?}");
+    assert!(base.tenants.iter().all(|t| t.saving_per_month > 0.0), "{base:#?}");
+    // the biggest tier spends the most, so it saves the most
+    assert_eq!(base.tenants[0].tier, "enterprise");
+    let cheaper = preview(Assumptions { cheaper_cost_ratio: 0.1, ..Assumptions::default() });
+    assert!(cheaper.total_saving() > base.total_saving());
+    let none = preview(Assumptions { small_request_tokens: 0, ..Assumptions::default() });
+    assert_eq!(none.total_saving(), 0.0);
+    // the broken demo's leaky usage table gives the same per-tenant figures (filtered by tenant)
+    let broken = env_on(Variant::Broken).callforward(&Assumptions::default());
+    assert!((broken.total_saving() - base.total_saving()).abs() < 1e-6);
+    let bad = env.callforward(&Assumptions { cheaper_cost_ratio: 2.0, ..Assumptions::default() });
+    assert!(bad.error.unwrap().contains("between 0.0 and 1.0"));
+}
+
+#[test]
+fn planted_secrets_never_show() {
+    const PW: &str = "planted-pw-7f3a9c";
+    const KEY: &str = "planted-key-41d2e8";
+    let demo = block_on(common::demo(Variant::Clean));
+    let wrong = DbTarget::parse(&common::url(&demo, "bridge_app", PW)).unwrap();
+    let mut env = Env::on_demo(demo);
+    env.bridge_bin = Some(PathBuf::from(env!("CARGO_BIN_EXE_bridge")));
+    env.config.database = Some(wrong.clone());
+    env.config.admin_database = Some(wrong);
+    env.config.pinecone = Some(PineconeConfig {
+        api_key: Secret::new(KEY),
+        index: None,
+        host: Some("http://127.0.0.1:9".into()),
+        controller_url: "http://127.0.0.1:9".into(),
+    });
+    let report = env.report();
+    let child = env.check_with_binary(CheckId::Tenants);
+    assert_eq!(child.status, CheckStatus::Error, "a wrong password cannot connect: {child:#?}");
+    let mut shown = vec![
+        format!("{env:?}"),
+        env.describe(),
+        report.to_json(),
+        bridge_lib::render::report_text(&report),
+        bridge_lib::render::report_html(&report),
+        format!("{child:?}"),
+        env.recap().0,
+        format!("{:?}", env.callforward(&Assumptions::default())),
+        env.callforward(&Assumptions::default()).html(),
+    ];
+    shown.push(format!("{:?}", env.sql("SELECT 1").unwrap_err()));
+    for text in &shown {
+        assert!(!text.contains(PW) && !text.contains(KEY), "a planted secret shows in: {text}");
+    }
+    assert!(shown.iter().any(|t| t.contains("password")), "the errors should say the password is wrong: {shown:#?}");
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Runs the readiness notebook headless with the Rust kernel and judges the run.
+
+Always saves the executed notebook and an HTML copy under the output folder, even when a cell
+fails. The run fails on any cell error and on any stderr output in a cell that contains
+`panicked` or `Error` (evcxr reports a caught panic or a `?` error on stderr with status ok).
+
+  run_notebook.py NOTEBOOK [--out DIR] [--name NAME]
+                  [--expect-fail-at-last-cell] [--expect-text TEXT ...] [--forbid-env VAR ...]
+
+--expect-fail-at-last-cell  the run must fail, and only at the last code cell (the verdict)
+--expect-text TEXT          the saved outputs must contain TEXT
+--forbid-env VAR            the value of $VAR must appear in no output, saved file or error
+Exit status: 0 when the run is as expected, 1 otherwise.
+"""
+import argparse
+import os
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def cell_text(cell):
+    """Everything a cell showed: streams, results, errors."""
+    parts = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream":
+            parts.append(o.get("text", ""))
+        elif o.get("output_type") in ("execute_result", "display_data"):
+            parts.extend(str(v) for v in o.get("data", {}).values())
+        elif o.get("output_type") == "error":
+            parts.append(o.get("ename", "") + ": " + o.get("evalue", ""))
+            parts.extend(o.get("traceback", []))
+    return "\n".join(parts)
+
+
+def cell_seconds(cell):
+    """How long a cell took, from nbclient's timing metadata (0 when it did not run)."""
+    from datetime import datetime
+
+    t = cell.get("metadata", {}).get("execution", {})
+    try:
+        start = datetime.fromisoformat(t["iopub.execute_input"].replace("Z", "+00:00"))
+        end = datetime.fromisoformat(t["shell.execute_reply"].replace("Z", "+00:00"))
+        return (end - start).total_seconds()
+    except (KeyError, ValueError):
+        return 0.0
+
+
+def stderr_problems(cell):
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream" and o.get("name") == "stderr":
+            text = o.get("text", "")
+            if "panicked" in text or "Error" in text:
+                yield text.strip()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notebook")
+    ap.add_argument("--out", default="out")
+    ap.add_argument("--name", default=None)
+    ap.add_argument("--timeout", type=int, default=3600, help="seconds per cell (the first cell compiles)")
+    ap.add_argument("--expect-fail-at-last-cell", action="store_true")
+    ap.add_argument("--expect-text", action="append", default=[])
+    ap.add_argument("--forbid-env", action="append", default=[])
+    a = ap.parse_args()
+
+    # the kernel inherits these: CI's evcxr settings (a panic fails its cell) and rust-src
+    os.environ.setdefault("EVCXR_CONFIG_DIR", os.path.join(HERE, "evcxr"))
+    if "RUST_SRC_PATH" not in os.environ:
+        for cand in sorted(os.listdir("/usr/src"), reverse=True) if os.path.isdir("/usr/src") else []:
+            lib = os.path.join("/usr/src", cand, "library")
+            if cand.startswith("rustc-") and os.path.isdir(lib):
+                os.environ["RUST_SRC_PATH"] = lib
+                break
+
+    src = os.path.abspath(a.notebook)
+    name = a.name or os.path.splitext(os.path.basename(src))[0]
+    os.makedirs(a.out, exist_ok=True)
+    out_nb = os.path.join(a.out, name + ".ipynb")
+    out_html = os.path.join(a.out, name + ".html")
+
+    nb = nbformat.read(src, as_version=4)
+    client = NotebookClient(
+        nb,
+        kernel_name="rust",
+        timeout=a.timeout,
+        startup_timeout=300,
+        resources={"metadata": {"path": os.path.dirname(src)}},
+    )
+    began = time.monotonic()
+    error = None
+    try:
+        client.execute()
+    except CellExecutionError as e:
+        error = str(e)
+    except Exception as e:  # a timeout, a dead kernel
+        error = f"{type(e).__name__}: {e}"
+    finally:
+        elapsed = time.monotonic() - began
+        nbformat.write(nb, out_nb)
+        try:
+            from nbconvert import HTMLExporter
+
+            body, _ = HTMLExporter().from_notebook_node(nb)
+            with open(out_html, "w", encoding="utf-8") as f:
+                f.write(body)
+        except Exception as e:  # the executed notebook is saved either way
+            print(f"run_notebook: could not write the HTML copy: {e}", file=sys.stderr)
+
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    failed = [i for i, c in enumerate(code_cells) if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    problems = [(i, p) for i, c in enumerate(code_cells) for p in stderr_problems(c)]
+    all_text = "\n".join(cell_text(c) for c in code_cells)
+
+    print(f"run_notebook: {name}: {elapsed:.1f} s, saved {out_nb} and {out_html}")
+    timings = [f"{cell_seconds(c):.1f}" for c in code_cells]
+    print(f"run_notebook: seconds per code cell: {' '.join(timings)}")
+    for line in cell_text(code_cells[-1]).splitlines() if code_cells else []:
+        if line.startswith(("verdict:", "must fix:")):
+            print("  " + line)
+
+    ok = True
+    if a.expect_fail_at_last_cell:
+        last = len(code_cells) - 1
+        if error is None:
+            print("run_notebook: expected the verdict cell to fail, but every cell succeeded", file=sys.stderr)
+            ok = False
+        elif failed != [last]:
+            print(f"run_notebook: expected a failure at the verdict cell only, got failures in code cells {failed}:\n{error}", file=sys.stderr)
+            ok = False
+        early = [(i, p) for i, p in problems if i != last]
+        if early:
+            print(f"run_notebook: errors on stderr before the verdict cell: {early}", file=sys.stderr)
+            ok = False
+    else:
+        if error is not None:
+            print(f"run_notebook: a cell failed:\n{error}", file=sys.stderr)
+            ok = False
+        for i, p in problems:
+            print(f"run_notebook: code cell {i} reported on stderr: {p}", file=sys.stderr)
+            ok = False
+    for text in a.expect_text:
+        if text not in all_text:
+            print(f"run_notebook: expected `{text}` in the outputs, not found", file=sys.stderr)
+            ok = False
+    for var in a.forbid_env:
+        secret = os.environ.get(var, "")
+        if not secret:
+            print(f"run_notebook: --forbid-env {var}: the variable is empty", file=sys.stderr)
+            ok = False
+            continue
+        haystacks = {"cell outputs": all_text, "error": error or ""}
+        for path in (out_nb, out_html):
+            with open(path, encoding="utf-8") as f:
+                haystacks[path] = f.read()
+        for where, text in haystacks.items():
+            if secret in text:
+                print(f"run_notebook: the value of {var} appears in {where}", file=sys.stderr)
+                ok = False
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -210,6 +210,127 @@ pub struct PineconeConfig {
     pub host: Option<String>,
     /// The control-plane base URL (`PINECONE_CONTROLLER_URL`), default `https://api.pinecone.io`.
     pub controller_url: String,
+    /// The pinned API version sent as `X-Pinecone-Api-Version` (`PINECONE_API_VERSION`), default
+    /// [`crate::pinecone::DEFAULT_API_VERSION`].
+    pub api_version: String,
+    /// The TCP/TLS connect timeout; defaults to 5 s.
+    pub connect_timeout: Duration,
+    /// The timeout of one request (`BRIDGE_PINECONE_TIMEOUT_SECS`); defaults to 10 s.
+    pub request_timeout: Duration,
+    /// Retries after a 429, a 5xx or a transport failure (`BRIDGE_PINECONE_RETRIES`); defaults to 3.
+    pub max_retries: u32,
+}
+
+impl PineconeConfig {
+    /// Settings for `api_key` with every default: the public control plane, the pinned API
+    /// version, 5 s to connect, 10 s a request, 3 retries.
+    pub fn new(api_key: impl Into<String>) -> Self {
+        PineconeConfig {
+            api_key: Secret::new(api_key),
+            index: None,
+            host: None,
+            controller_url: "https://api.pinecone.io".into(),
+            api_version: crate::pinecone::DEFAULT_API_VERSION.into(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            max_retries: 3,
+        }
+    }
+}
+
+/// Settings of the capacity check (#3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CapacityConfig {
+    /// A saved `describe_index_stats` response to read instead of calling Pinecone
+    /// (`BRIDGE_PINECONE_SNAPSHOT`, offline mode); default none.
+    pub snapshot: Option<PathBuf>,
+    /// Snapshots over time, one JSON line each, for the forecast (`BRIDGE_CAPACITY_HISTORY`);
+    /// default none (no forecast).
+    pub history: Option<PathBuf>,
+    /// Tier → per-tenant record quota (`BRIDGE_TIER_QUOTAS`, `tier=records,…`); default
+    /// `starter=100000,pro=1000000,enterprise=10000000`.
+    pub tier_quotas: std::collections::BTreeMap<String, u64>,
+    /// Prefix before the tenant id in the namespace name (`BRIDGE_NAMESPACE_PREFIX`); default empty.
+    pub namespace_prefix: String,
+    /// Namespaces the plan allows per serverless index (`BRIDGE_NAMESPACE_LIMIT`: a number or
+    /// `starter` 100, `builder` 1000, `standard` 100000, `enterprise` 100000); default 100000.
+    pub namespace_limit: u64,
+    /// Days ahead the forecast looks (`BRIDGE_CAPACITY_HORIZON_DAYS`); default 30.
+    pub horizon_days: f64,
+}
+
+impl Default for CapacityConfig {
+    fn default() -> Self {
+        CapacityConfig {
+            snapshot: None,
+            history: None,
+            tier_quotas: [("starter", 100_000), ("pro", 1_000_000), ("enterprise", 10_000_000)]
+                .into_iter()
+                .map(|(t, q)| (t.to_string(), q))
+                .collect(),
+            namespace_prefix: String::new(),
+            namespace_limit: 100_000,
+            horizon_days: 30.0,
+        }
+    }
+}
+
+impl CapacityConfig {
+    fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut c = CapacityConfig {
+            snapshot: get("BRIDGE_PINECONE_SNAPSHOT").map(PathBuf::from),
+            history: get("BRIDGE_CAPACITY_HISTORY").map(PathBuf::from),
+            ..CapacityConfig::default()
+        };
+        if let Some(v) = get("BRIDGE_TIER_QUOTAS") {
+            c.tier_quotas = parse_tier_quotas(&v)?;
+        }
+        if let Some(v) = get("BRIDGE_NAMESPACE_PREFIX") {
+            c.namespace_prefix = v;
+        }
+        if let Some(v) = get("BRIDGE_NAMESPACE_LIMIT") {
+            c.namespace_limit = match v.trim().to_ascii_lowercase().as_str() {
+                "starter" => 100,
+                "builder" => 1_000,
+                "standard" | "enterprise" => 100_000,
+                n => n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    Error::config(
+                        format!("BRIDGE_NAMESPACE_LIMIT `{v}` is not a plan name or a positive number"),
+                        "set starter, builder, standard, enterprise or the limit from your Pinecone contract",
+                    )
+                })?,
+            };
+        }
+        if let Some(v) = get("BRIDGE_CAPACITY_HORIZON_DAYS") {
+            c.horizon_days = v.trim().parse().ok().filter(|d: &f64| *d > 0.0 && d.is_finite()).ok_or_else(|| {
+                Error::config(
+                    format!("BRIDGE_CAPACITY_HORIZON_DAYS `{v}` is not a positive number of days"),
+                    "set it to a number such as 30",
+                )
+            })?;
+        }
+        Ok(c)
+    }
+}
+
+/// Parses `starter=100000,pro=1000000` (also `:` and `;`, and `_` in numbers).
+pub fn parse_tier_quotas(v: &str) -> Result<std::collections::BTreeMap<String, u64>> {
+    let bad = |part: &str| {
+        Error::config(
+            format!("BRIDGE_TIER_QUOTAS entry `{part}` is not `tier=records`"),
+            "write it as starter=100000,pro=1000000,enterprise=10000000",
+        )
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for part in v.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+        let (tier, n) = part.split_once(['=', ':']).ok_or_else(|| bad(part))?;
+        let n: u64 = n.trim().replace('_', "").parse().map_err(|_| bad(part))?;
+        if tier.trim().is_empty() || n == 0 {
+            return Err(bad(part));
+        }
+        out.insert(tier.trim().to_string(), n);
+    }
+    Ok(out)
 }
 
 /// Everything the checks need. Build it with [`Config::from_env`] or by hand.
@@ -231,6 +352,8 @@ pub struct Config {
     pub min_test_tenants: usize,
     /// Pinecone, when `PINECONE_API_KEY` is set.
     pub pinecone: Option<PineconeConfig>,
+    /// The capacity check's quotas, snapshot and forecast settings.
+    pub capacity: CapacityConfig,
     /// Suppressed findings: (key, reason), from the file in `BRIDGE_SUPPRESSIONS`.
     pub suppressions: Vec<(String, String)>,
     /// Where the demo's data files live (cost exports, the Pinecone snapshot), when running
@@ -250,6 +373,7 @@ impl Default for Config {
             tenant_setting: "app.current_tenant".into(),
             min_test_tenants: 3,
             pinecone: None,
+            capacity: CapacityConfig::default(),
             suppressions: Vec::new(),
             data_dir: None,
             environment: "configured".into(),
@@ -303,13 +427,40 @@ impl Config {
             })?;
         }
         if let Some(key) = get("PINECONE_API_KEY") {
-            c.pinecone = Some(PineconeConfig {
-                api_key: Secret::new(key),
-                index: get("PINECONE_INDEX"),
-                host: get("PINECONE_INDEX_HOST"),
-                controller_url: get("PINECONE_CONTROLLER_URL").unwrap_or_else(|| "https://api.pinecone.io".into()),
-            });
+            let mut p = PineconeConfig::new(key);
+            p.index = get("PINECONE_INDEX");
+            p.host = get("PINECONE_INDEX_HOST");
+            if let Some(u) = get("PINECONE_CONTROLLER_URL") {
+                p.controller_url = u;
+            }
+            if let Some(v) = get("PINECONE_API_VERSION") {
+                p.api_version = v.trim().to_string();
+            }
+            if let Some(v) = get("BRIDGE_PINECONE_TIMEOUT_SECS") {
+                p.request_timeout = v
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0 && *s <= 60.0)
+                    .map(Duration::from_secs_f64)
+                    .ok_or_else(|| {
+                        Error::config(
+                            format!("BRIDGE_PINECONE_TIMEOUT_SECS `{v}` is not a number of seconds up to 60"),
+                            "set it to a number such as 10",
+                        )
+                    })?;
+            }
+            if let Some(v) = get("BRIDGE_PINECONE_RETRIES") {
+                p.max_retries = v.trim().parse().ok().filter(|n| *n <= 10).ok_or_else(|| {
+                    Error::config(
+                        format!("BRIDGE_PINECONE_RETRIES `{v}` is not a whole number up to 10"),
+                        "set it to a number such as 3",
+                    )
+                })?;
+            }
+            c.pinecone = Some(p);
         }
+        c.capacity = CapacityConfig::read(&get)?;
         if let Some(path) = get("BRIDGE_SUPPRESSIONS") {
             c.suppressions = read_suppressions(&PathBuf::from(path))?;
         }
@@ -422,5 +573,32 @@ mod tests {
         assert!(!format!("{c:?}").contains("pc-key-123456"));
         let e = Config::from_lookup(|k| (k == "BRIDGE_TENANT_COLUMN").then(|| "x; drop".into())).unwrap_err();
         assert!(e.is_config());
+    }
+
+    #[test]
+    fn capacity_settings_parse_with_documented_defaults() {
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(c.capacity.tier_quotas["pro"], 1_000_000);
+        assert_eq!((c.capacity.namespace_limit, c.capacity.horizon_days), (100_000, 30.0));
+        let c = Config::from_lookup(|k| match k {
+            "BRIDGE_TIER_QUOTAS" => Some("free=1_000, pro: 50000".into()),
+            "BRIDGE_NAMESPACE_LIMIT" => Some("builder".into()),
+            "PINECONE_API_KEY" => Some("pcsk_abc".into()),
+            "PINECONE_API_VERSION" => Some("2025-10".into()),
+            "BRIDGE_PINECONE_TIMEOUT_SECS" => Some("2.5".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.capacity.tier_quotas.len(), 2);
+        assert_eq!(c.capacity.tier_quotas["free"], 1_000);
+        assert_eq!(c.capacity.namespace_limit, 1_000);
+        let p = c.pinecone.unwrap();
+        assert_eq!((p.api_version.as_str(), p.request_timeout), ("2025-10", Duration::from_millis(2500)));
+        for (k, v) in
+            [("BRIDGE_TIER_QUOTAS", "pro"), ("BRIDGE_NAMESPACE_LIMIT", "lots"), ("BRIDGE_CAPACITY_HORIZON_DAYS", "-1")]
+        {
+            let e = Config::from_lookup(|x| (x == k).then(|| v.to_string())).unwrap_err();
+            assert!(e.is_config() && e.to_string().contains(k), "{e}");
+        }
     }
 }

@@ -28,6 +28,7 @@ mod display;
 pub mod error;
 pub mod finding;
 pub mod nb;
+pub mod pinecone;
 pub mod provision;
 pub mod render;
 pub mod report;

@@ -9,3 +9,6 @@ UPDATE tenants SET tier = 'starter' WHERE id = 'test-beta';
 -- bypasses its policies and sees every tenant's usage.
 ALTER TABLE usage_events NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE usage_events OWNER TO bridge_app;
+
+-- capacity (#3): not SQL. The broken demo reads pinecone_stats_broken.json, where globex's
+-- namespace is at 87% of its pro quota and namespace `hooli` belongs to no tenant.

@@ -3,6 +3,7 @@
 //! A check returns `Ok(outcome)` with findings (a problem it found is a `fail` finding) or
 //! `Err` when it could not run; the runner turns that into an error outcome and goes on.
 
+pub mod capacity;
 pub mod tenants;
 
 use crate::config::Config;
@@ -14,13 +15,15 @@ use crate::Result;
 pub async fn run(id: CheckId, cfg: &Config) -> Result<CheckOutcome> {
     match id {
         CheckId::Tenants => tenants::run(cfg).await,
-        CheckId::Rls | CheckId::Cost | CheckId::Capacity => Ok(not_available(id)),
+        CheckId::Capacity => capacity::run(cfg).await,
+        CheckId::Rls | CheckId::Cost => Ok(not_available(id)),
     }
 }
 
 /// Every rule of every check, for `bridge explain`.
 pub fn all_rules() -> Vec<&'static Rule> {
     let mut v: Vec<&'static Rule> = Vec::new();
+    v.extend(capacity::RULES.iter());
     v.extend(tenants::RULES.iter());
     v
 }

@@ -297,3 +297,54 @@ async fn the_check_online_against_the_demo_database() {
     assert_eq!(o.data["index"]["kind"], "serverless");
     assert!(o.data["source"].as_str().unwrap().starts_with("index rag-prod ("));
 }
+
+#[tokio::test]
+async fn cli_snapshot_saves_the_stats_and_appends_to_the_history() {
+    let server = MockServer::start().await;
+    mount_stats(
+        &server,
+        json!({"namespaces": {"acme": {"vectorCount": "12"}, "globex": {"vectorCount": 30}}, "dimension": 8}),
+    )
+    .await;
+    let dir = std::env::temp_dir().join(format!("bridge-snap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (out, hist) = (dir.join("stats.json"), dir.join("history.jsonl"));
+    let uri = server.uri();
+    fn run(args: Vec<String>, host: Option<String>) -> (Option<i32>, String, String) {
+        let mut c = common::bridge_bin();
+        if let Some(h) = host {
+            c.env("PINECONE_API_KEY", KEY).env("PINECONE_INDEX_HOST", h);
+        }
+        let o = c.args(args).output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    }
+    let args: Vec<String> =
+        ["capacity", "snapshot", "--out", out.to_str().unwrap(), "--history", hist.to_str().unwrap()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    for _ in 0..2 {
+        let a = args.clone();
+        let (code, stdout, stderr) = tokio::task::spawn_blocking({
+            let u = uri.clone();
+            move || run(a, Some(u))
+        })
+        .await
+        .unwrap();
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(stdout.contains("saved 2 namespaces (42 records)"), "{stdout}");
+    }
+    let saved = bridge_lib::pinecone::load_stats(&out).unwrap();
+    assert_eq!(saved.namespaces["acme"].vector_count, 12);
+    let h = bridge_lib::pinecone::history::read_history(&hist).unwrap();
+    assert_eq!(h.len(), 2);
+    assert_eq!(h[1].1.namespaces["globex"], 30);
+    let (code, _, stderr) = tokio::task::spawn_blocking(move || run(args, None)).await.unwrap();
+    assert_eq!(code, Some(78), "{stderr}");
+    assert!(stderr.contains("PINECONE_API_KEY"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -237,6 +237,60 @@ async fn read_index(client: &Client) -> Result<Usage> {
     Ok(Usage { source: format!("index {name} ({host})").replace("index  (", "index ("), index, kind, stats })
 }
 
+/// What `bridge capacity snapshot` saved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Saved {
+    /// Namespaces in the snapshot.
+    pub namespaces: usize,
+    /// Records in them.
+    pub records: u64,
+    /// The file the stats response was written to.
+    pub out: std::path::PathBuf,
+    /// The history file the snapshot line was appended to, if any.
+    pub history: Option<std::path::PathBuf>,
+}
+
+/// Reads the index from Pinecone now (never from an offline snapshot), writes the stats
+/// response to `out` as JSON (readable back through `BRIDGE_PINECONE_SNAPSHOT`) and appends a
+/// timestamped line to `history` (default `BRIDGE_CAPACITY_HISTORY`) for the forecast.
+pub async fn save_snapshot(cfg: &Config, out: &std::path::Path, history: Option<&std::path::Path>) -> Result<Saved> {
+    if cfg.pinecone.is_none() {
+        return Err(Error::config(
+            "PINECONE_API_KEY is not set: a snapshot reads the live index",
+            "set PINECONE_API_KEY and PINECONE_INDEX (or PINECONE_INDEX_HOST)",
+        ));
+    }
+    let mut online = cfg.clone();
+    online.capacity.snapshot = None;
+    let usage = gather_usage(&online).await?;
+    let text = serde_json::to_string_pretty(&usage.stats).map_err(|e| Error::Input {
+        location: out.display().to_string(),
+        reason: e.to_string(),
+        fix: "report this as a bug".into(),
+    })?;
+    std::fs::write(out, text + "\n").map_err(|e| Error::Input {
+        location: out.display().to_string(),
+        reason: format!("cannot write the snapshot: {e}"),
+        fix: "choose a writable path with --out".into(),
+    })?;
+    let history = history.map(std::path::Path::to_path_buf).or_else(|| cfg.capacity.history.clone());
+    if let Some(h) = &history {
+        let label = usage
+            .index
+            .as_ref()
+            .map(|i| i.name.clone())
+            .or_else(|| cfg.pinecone.as_ref().and_then(|p| p.host.clone()))
+            .unwrap_or_default();
+        history::append_history(h, &Snapshot::of(&usage.stats, &label, history::now_unix()))?;
+    }
+    Ok(Saved {
+        namespaces: usage.stats.namespaces.len(),
+        records: usage.stats.namespaces.values().map(|n| n.vector_count).sum(),
+        out: out.to_path_buf(),
+        history,
+    })
+}
+
 /// Reads every tenant (id, tier, active) through the application's connection.
 pub async fn read_tenants(cfg: &Config) -> Result<Vec<Tenant>> {
     let Some(target) = &cfg.database else {
@@ -338,7 +392,7 @@ pub fn evaluate(cfg: &Config, usage: &Usage, tenants: &[Tenant], history: &[(i64
     let api_version = cfg.pinecone.as_ref().map(|p| p.api_version.as_str()).unwrap_or(pinecone::DEFAULT_API_VERSION);
     let mut out = Vec::new();
     let stats = &usage.stats;
-    let mut series: HashMap<&str, Vec<(i64, u64)>> = HashMap::new();
+    let mut series: HashMap<&str, Vec<(i64, u64)>> = HashMap::with_capacity(stats.namespaces.len());
     for (t, s) in history {
         for (ns, n) in &s.namespaces {
             series.entry(ns.as_str()).or_default().push((*t, *n));
@@ -349,10 +403,11 @@ pub fn evaluate(cfg: &Config, usage: &Usage, tenants: &[Tenant], history: &[(i64
     let (mut near, mut measured) = (0usize, 0usize);
     for t in tenants {
         let namespace = format!("{}{}", cap.namespace_prefix, t.id);
-        let vectors = stats.namespaces.get(&namespace).map(|s| s.vector_count);
-        if let Some((k, _)) = stats.namespaces.get_key_value(&namespace) {
+        let found = stats.namespaces.get_key_value(&namespace);
+        let vectors = found.map(|(k, s)| {
             owned.insert(k.as_str());
-        }
+            s.vector_count
+        });
         let quota = cap.tier_quotas.get(&t.tier).copied();
         let mut row = TenantUsage {
             tenant: t.id.clone(),
@@ -368,7 +423,8 @@ pub fn evaluate(cfg: &Config, usage: &Usage, tenants: &[Tenant], history: &[(i64
             status: Status::Pass,
         };
         let evidence = |row: &TenantUsage| json!(row);
-        let raise_tier = match next_tier(cap, &t.tier) {
+        // built only for the tenants that get a finding (formatting it for all is most of the cost)
+        let raise_tier = || match next_tier(cap, &t.tier) {
             Some(tier) => format!(
                 "move it to tier `{tier}`: UPDATE {} SET tier = {} WHERE id::text = {};",
                 quote_qualified(&cfg.tenants_table),
@@ -434,8 +490,9 @@ pub fn evaluate(cfg: &Config, usage: &Usage, tenants: &[Tenant], history: &[(i64
                     .finding(Status::Fail, &t.id, detail("under its quota"))
                     .with_evidence(evidence(&row))
                     .with_remedy(format!(
-                        "stop ingestion for `{}`, then {raise_tier}; or raise the tier's quota in BRIDGE_TIER_QUOTAS, split the tenant across namespaces, or delete stale vectors",
-                        t.id
+                        "stop ingestion for `{}`, then {}; or raise the tier's quota in BRIDGE_TIER_QUOTAS, split the tenant across namespaces, or delete stale vectors",
+                        t.id,
+                        raise_tier()
                     )),
             );
         } else if v as f64 >= q as f64 * WARN_RATIO {
@@ -446,8 +503,9 @@ pub fn evaluate(cfg: &Config, usage: &Usage, tenants: &[Tenant], history: &[(i64
                     .finding(Status::Warn, &t.id, detail("under 80% of its quota"))
                     .with_evidence(evidence(&row))
                     .with_remedy(format!(
-                        "for `{}`, {raise_tier}; or raise the tier's quota in BRIDGE_TIER_QUOTAS, or delete stale vectors from namespace `{namespace}`",
-                        t.id
+                        "for `{}`, {}; or raise the tier's quota in BRIDGE_TIER_QUOTAS, or delete stale vectors from namespace `{namespace}`",
+                        t.id,
+                        raise_tier()
                     )),
             );
         } else if let Some(d) = row.days_to_80.filter(|d| *d <= cap.horizon_days) {
@@ -465,7 +523,7 @@ pub fn evaluate(cfg: &Config, usage: &Usage, tenants: &[Tenant], history: &[(i64
                         ),
                     )
                     .with_evidence(evidence(&row))
-                    .with_remedy(format!("plan the change for `{}` before day {d:.0}: {raise_tier}", t.id)),
+                    .with_remedy(format!("plan the change for `{}` before day {d:.0}: {}", t.id, raise_tier())),
             );
         }
         rows.push(row);

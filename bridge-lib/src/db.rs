@@ -146,6 +146,21 @@ pub fn split_qualified(name: &str) -> (Option<&str>, &str) {
     }
 }
 
+/// Starts a read-only transaction with a 15 s statement timeout: checks read, never write, and
+/// never hang on a lock. Roll it back when done.
+pub async fn read_only(client: &mut Client) -> Result<tokio_postgres::Transaction<'_>> {
+    let tx = client
+        .build_transaction()
+        .read_only(true)
+        .start()
+        .await
+        .map_err(|e| Error::query("starting a read-only transaction", &e))?;
+    tx.batch_execute("SET LOCAL statement_timeout = '15s'")
+        .await
+        .map_err(|e| Error::query("setting statement_timeout", &e))?;
+    Ok(tx)
+}
+
 /// Runs a query with a clear error naming what it was for.
 pub async fn query(
     client: &Client,

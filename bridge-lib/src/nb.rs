@@ -79,6 +79,11 @@ impl Env {
         block_on(crate::run_check(&self.config, id))
     }
 
+    /// Runs the capacity check (#3) and draws each tenant's namespace as a bar against its quota.
+    pub fn capacity_chart(&self) -> crate::Html {
+        crate::render::capacity_chart(&self.check(CheckId::Capacity))
+    }
+
     /// Runs all four checks.
     pub fn report(&self) -> Report {
         block_on(crate::run_checks(&self.config, &[]))

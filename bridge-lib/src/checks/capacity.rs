@@ -297,15 +297,7 @@ pub async fn read_tenants(cfg: &Config) -> Result<Vec<Tenant>> {
         return Err(Error::config("DATABASE_URL is not set", "set DATABASE_URL"));
     };
     let mut client = db::connect(target).await?;
-    let tx = client
-        .build_transaction()
-        .read_only(true)
-        .start()
-        .await
-        .map_err(|e| Error::query("starting a read-only transaction", &e))?;
-    tx.batch_execute("SET LOCAL statement_timeout = '15s'")
-        .await
-        .map_err(|e| Error::query("setting statement_timeout", &e))?;
+    let tx = db::read_only(&mut client).await?;
     let table = describe_tenants_table(&tx, cfg).await?;
     let sql = format!(
         "SELECT id::text, tier::text, coalesce({}, false) FROM {} ORDER BY id::text",

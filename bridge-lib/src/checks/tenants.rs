@@ -185,15 +185,7 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
         ));
     };
     let mut client = db::connect(target).await?;
-    let tx = client
-        .build_transaction()
-        .read_only(true)
-        .start()
-        .await
-        .map_err(|e| Error::query("starting a read-only transaction", &e))?;
-    tx.batch_execute("SET LOCAL statement_timeout = '15s'")
-        .await
-        .map_err(|e| Error::query("setting statement_timeout", &e))?;
+    let tx = db::read_only(&mut client).await?;
     let table = describe_tenants_table(&tx, cfg).await?;
     let tables = tenant_scoped_tables(&tx, cfg).await?;
     let sql = format!(

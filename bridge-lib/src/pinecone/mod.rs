@@ -15,6 +15,7 @@ mod model;
 pub use model::{error_message, IndexDescription, IndexKind, IndexStats, NamespaceInfo, NamespacePage, NamespaceStats};
 
 use crate::config::PineconeConfig;
+use crate::error::error_chain as chain;
 use crate::{Error, Result};
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -235,21 +236,6 @@ fn backoff(attempt: u32) -> Duration {
 /// `Retry-After` in seconds (the form Pinecone sends); an HTTP date falls back to backoff.
 fn parse_retry_after(v: &str) -> Option<Duration> {
     v.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
-}
-
-/// An error and its causes on one line.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        let t = inner.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        source = inner.source();
-    }
-    s
 }
 
 fn malformed(url: &str, what: &str, e: &serde_json::Error) -> Error {

@@ -254,6 +254,127 @@ pub struct PineconeConfig {
     pub host: Option<String>,
     /// The control-plane base URL (`PINECONE_CONTROLLER_URL`), default `https://api.pinecone.io`.
     pub controller_url: String,
+    /// The pinned API version sent as `X-Pinecone-Api-Version` (`PINECONE_API_VERSION`), default
+    /// [`crate::pinecone::DEFAULT_API_VERSION`].
+    pub api_version: String,
+    /// The TCP/TLS connect timeout; defaults to 5 s.
+    pub connect_timeout: Duration,
+    /// The timeout of one request (`BRIDGE_PINECONE_TIMEOUT_SECS`); defaults to 10 s.
+    pub request_timeout: Duration,
+    /// Retries after a 429, a 5xx or a transport failure (`BRIDGE_PINECONE_RETRIES`); defaults to 3.
+    pub max_retries: u32,
+}
+
+impl PineconeConfig {
+    /// Settings for `api_key` with every default: the public control plane, the pinned API
+    /// version, 5 s to connect, 10 s a request, 3 retries.
+    pub fn new(api_key: impl Into<String>) -> Self {
+        PineconeConfig {
+            api_key: Secret::new(api_key),
+            index: None,
+            host: None,
+            controller_url: "https://api.pinecone.io".into(),
+            api_version: crate::pinecone::DEFAULT_API_VERSION.into(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            max_retries: 3,
+        }
+    }
+}
+
+/// Settings of the capacity check (#3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CapacityConfig {
+    /// A saved `describe_index_stats` response to read instead of calling Pinecone
+    /// (`BRIDGE_PINECONE_SNAPSHOT`, offline mode); default none.
+    pub snapshot: Option<PathBuf>,
+    /// Snapshots over time, one JSON line each, for the forecast (`BRIDGE_CAPACITY_HISTORY`);
+    /// default none (no forecast).
+    pub history: Option<PathBuf>,
+    /// Tier → per-tenant record quota (`BRIDGE_TIER_QUOTAS`, `tier=records,…`); default
+    /// `starter=100000,pro=1000000,enterprise=10000000`.
+    pub tier_quotas: std::collections::BTreeMap<String, u64>,
+    /// Prefix before the tenant id in the namespace name (`BRIDGE_NAMESPACE_PREFIX`); default empty.
+    pub namespace_prefix: String,
+    /// Namespaces the plan allows per serverless index (`BRIDGE_NAMESPACE_LIMIT`: a number or
+    /// `starter` 100, `builder` 1000, `standard` 100000, `enterprise` 100000); default 100000.
+    pub namespace_limit: u64,
+    /// Days ahead the forecast looks (`BRIDGE_CAPACITY_HORIZON_DAYS`); default 30.
+    pub horizon_days: f64,
+}
+
+impl Default for CapacityConfig {
+    fn default() -> Self {
+        CapacityConfig {
+            snapshot: None,
+            history: None,
+            tier_quotas: [("starter", 100_000), ("pro", 1_000_000), ("enterprise", 10_000_000)]
+                .into_iter()
+                .map(|(t, q)| (t.to_string(), q))
+                .collect(),
+            namespace_prefix: String::new(),
+            namespace_limit: 100_000,
+            horizon_days: 30.0,
+        }
+    }
+}
+
+impl CapacityConfig {
+    fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut c = CapacityConfig {
+            snapshot: get("BRIDGE_PINECONE_SNAPSHOT").map(PathBuf::from),
+            history: get("BRIDGE_CAPACITY_HISTORY").map(PathBuf::from),
+            ..CapacityConfig::default()
+        };
+        if let Some(v) = get("BRIDGE_TIER_QUOTAS") {
+            c.tier_quotas = parse_tier_quotas(&v)?;
+        }
+        if let Some(v) = get("BRIDGE_NAMESPACE_PREFIX") {
+            c.namespace_prefix = v;
+        }
+        if let Some(v) = get("BRIDGE_NAMESPACE_LIMIT") {
+            c.namespace_limit = match v.trim().to_ascii_lowercase().as_str() {
+                "starter" => 100,
+                "builder" => 1_000,
+                "standard" | "enterprise" => 100_000,
+                n => n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    Error::config(
+                        format!("BRIDGE_NAMESPACE_LIMIT `{v}` is not a plan name or a positive number"),
+                        "set starter, builder, standard, enterprise or the limit from your Pinecone contract",
+                    )
+                })?,
+            };
+        }
+        if let Some(v) = get("BRIDGE_CAPACITY_HORIZON_DAYS") {
+            c.horizon_days = v.trim().parse().ok().filter(|d: &f64| *d > 0.0 && d.is_finite()).ok_or_else(|| {
+                Error::config(
+                    format!("BRIDGE_CAPACITY_HORIZON_DAYS `{v}` is not a positive number of days"),
+                    "set it to a number such as 30",
+                )
+            })?;
+        }
+        Ok(c)
+    }
+}
+
+/// Parses `starter=100000,pro=1000000` (also `:` and `;`, and `_` in numbers).
+pub fn parse_tier_quotas(v: &str) -> Result<std::collections::BTreeMap<String, u64>> {
+    let bad = |part: &str| {
+        Error::config(
+            format!("BRIDGE_TIER_QUOTAS entry `{part}` is not `tier=records`"),
+            "write it as starter=100000,pro=1000000,enterprise=10000000",
+        )
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for part in v.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+        let (tier, n) = part.split_once(['=', ':']).ok_or_else(|| bad(part))?;
+        let n: u64 = n.trim().replace('_', "").parse().map_err(|_| bad(part))?;
+        if tier.trim().is_empty() || n == 0 {
+            return Err(bad(part));
+        }
+        out.insert(tier.trim().to_string(), n);
+    }
+    Ok(out)
 }
 
 /// Everything the checks need. Build it with [`Config::from_env`] or by hand.
@@ -275,6 +396,8 @@ pub struct Config {
     pub min_test_tenants: usize,
     /// Pinecone, when `PINECONE_API_KEY` is set.
     pub pinecone: Option<PineconeConfig>,
+    /// The capacity check's quotas, snapshot and forecast settings.
+    pub capacity: CapacityConfig,
     /// Suppressed findings: (key, reason), from the file in `BRIDGE_SUPPRESSIONS`.
     pub suppressions: Vec<(String, String)>,
     /// Where the demo's data files live (cost exports, the Pinecone snapshot), when running
@@ -306,6 +429,7 @@ impl Default for Config {
             tenant_setting: "app.current_tenant".into(),
             min_test_tenants: 3,
             pinecone: None,
+            capacity: CapacityConfig::default(),
             suppressions: Vec::new(),
             data_dir: None,
             environment: "configured".into(),
@@ -363,13 +487,40 @@ impl Config {
             })?;
         }
         if let Some(key) = get("PINECONE_API_KEY") {
-            c.pinecone = Some(PineconeConfig {
-                api_key: Secret::new(key),
-                index: get("PINECONE_INDEX"),
-                host: get("PINECONE_INDEX_HOST"),
-                controller_url: get("PINECONE_CONTROLLER_URL").unwrap_or_else(|| "https://api.pinecone.io".into()),
-            });
+            let mut p = PineconeConfig::new(key);
+            p.index = get("PINECONE_INDEX");
+            p.host = get("PINECONE_INDEX_HOST");
+            if let Some(u) = get("PINECONE_CONTROLLER_URL") {
+                p.controller_url = u;
+            }
+            if let Some(v) = get("PINECONE_API_VERSION") {
+                p.api_version = v.trim().to_string();
+            }
+            if let Some(v) = get("BRIDGE_PINECONE_TIMEOUT_SECS") {
+                p.request_timeout = v
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0 && *s <= 60.0)
+                    .map(Duration::from_secs_f64)
+                    .ok_or_else(|| {
+                        Error::config(
+                            format!("BRIDGE_PINECONE_TIMEOUT_SECS `{v}` is not a number of seconds up to 60"),
+                            "set it to a number such as 10",
+                        )
+                    })?;
+            }
+            if let Some(v) = get("BRIDGE_PINECONE_RETRIES") {
+                p.max_retries = v.trim().parse().ok().filter(|n| *n <= 10).ok_or_else(|| {
+                    Error::config(
+                        format!("BRIDGE_PINECONE_RETRIES `{v}` is not a whole number up to 10"),
+                        "set it to a number such as 3",
+                    )
+                })?;
+            }
+            c.pinecone = Some(p);
         }
+        c.capacity = CapacityConfig::read(&get)?;
         if let Some(path) = get("BRIDGE_SUPPRESSIONS") {
             c.suppressions = read_suppressions(&PathBuf::from(path))?;
         }
@@ -442,7 +593,33 @@ impl Config {
             if let Some(h) = &p.host {
                 v.push(("PINECONE_INDEX_HOST", Secret::new(h)));
             }
+            v.push(("PINECONE_API_VERSION", Secret::new(&p.api_version)));
+            v.push(("BRIDGE_PINECONE_TIMEOUT_SECS", Secret::new(p.request_timeout.as_secs_f64().to_string())));
+            v.push(("BRIDGE_PINECONE_RETRIES", Secret::new(p.max_retries.to_string())));
         }
+        if let Some(sql) = &self.tenant_context_sql {
+            v.push(("BRIDGE_TENANT_CONTEXT_SQL", Secret::new(sql)));
+        }
+        if !self.probe_tenants.is_empty() {
+            v.push(("BRIDGE_PROBE_TENANTS", Secret::new(self.probe_tenants.join(","))));
+        }
+        if !self.tenant_tables.is_empty() {
+            v.push(("BRIDGE_TENANT_TABLES", Secret::new(self.tenant_tables.join(","))));
+        }
+        let cap = &self.capacity;
+        let path =
+            |p: &PathBuf| Secret::new(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string());
+        if let Some(p) = &cap.snapshot {
+            v.push(("BRIDGE_PINECONE_SNAPSHOT", path(p)));
+        }
+        if let Some(p) = &cap.history {
+            v.push(("BRIDGE_CAPACITY_HISTORY", path(p)));
+        }
+        let quotas = cap.tier_quotas.iter().map(|(t, q)| format!("{t}={q}")).collect::<Vec<_>>().join(",");
+        v.push(("BRIDGE_TIER_QUOTAS", Secret::new(quotas)));
+        v.push(("BRIDGE_NAMESPACE_PREFIX", Secret::new(&cap.namespace_prefix)));
+        v.push(("BRIDGE_NAMESPACE_LIMIT", Secret::new(cap.namespace_limit.to_string())));
+        v.push(("BRIDGE_CAPACITY_HORIZON_DAYS", Secret::new(cap.horizon_days.to_string())));
         if let Some(dir) = &self.data_dir {
             let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
             v.push(("BRIDGE_DATA_DIR", Secret::new(dir.display().to_string())));
@@ -464,6 +641,18 @@ pub const ENV_VARS: &[&str] = &[
     "PINECONE_INDEX",
     "PINECONE_INDEX_HOST",
     "PINECONE_CONTROLLER_URL",
+    "PINECONE_API_VERSION",
+    "BRIDGE_PINECONE_TIMEOUT_SECS",
+    "BRIDGE_PINECONE_RETRIES",
+    "BRIDGE_TENANT_CONTEXT_SQL",
+    "BRIDGE_PROBE_TENANTS",
+    "BRIDGE_TENANT_TABLES",
+    "BRIDGE_PINECONE_SNAPSHOT",
+    "BRIDGE_CAPACITY_HISTORY",
+    "BRIDGE_TIER_QUOTAS",
+    "BRIDGE_NAMESPACE_PREFIX",
+    "BRIDGE_NAMESPACE_LIMIT",
+    "BRIDGE_CAPACITY_HORIZON_DAYS",
     "BRIDGE_SUPPRESSIONS",
     "BRIDGE_DATA_DIR",
 ];
@@ -581,12 +770,12 @@ mod tests {
             data_dir: Some(PathBuf::from("/nonexistent/data")),
             ..Config::default()
         };
-        c.pinecone = Some(PineconeConfig {
-            api_key: Secret::new("pc-key"),
-            index: Some("idx".into()),
-            host: None,
-            controller_url: "https://api.pinecone.io".into(),
-        });
+        c.pinecone = Some(PineconeConfig { index: Some("idx".into()), ..PineconeConfig::new("pc-key") });
+        c.tenant_context_sql = Some("SET app.t = {tenant}".into());
+        c.probe_tenants = vec!["a".into(), "b".into()];
+        c.tenant_tables = vec!["documents".into()];
+        c.capacity.namespace_prefix = "ns-".into();
+        c.capacity.snapshot = Some(PathBuf::from("/nonexistent/stats.json"));
         let back = round_trip(&c);
         let (a, b) = (c.database.as_ref().unwrap(), back.database.as_ref().unwrap());
         // `tls` decides; from_parts leaves tokio-postgres's own ssl_mode at its default
@@ -602,7 +791,37 @@ mod tests {
         assert_eq!(back.pinecone.as_ref().unwrap().api_key.expose(), "pc-key");
         assert_eq!(back.pinecone.as_ref().unwrap().index.as_deref(), Some("idx"));
         assert_eq!(back.data_dir, c.data_dir);
+        assert_eq!(back.tenant_context_sql, c.tenant_context_sql);
+        assert_eq!((back.probe_tenants, back.tenant_tables), (c.probe_tenants.clone(), c.tenant_tables.clone()));
+        assert_eq!(back.capacity, c.capacity);
         let shown = format!("{:?}", c.child_env());
         assert!(!shown.contains("p'w") && !shown.contains("adm-pw") && !shown.contains("pc-key"), "{shown}");
+    }
+
+    #[test]
+    fn capacity_settings_parse_with_documented_defaults() {
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(c.capacity.tier_quotas["pro"], 1_000_000);
+        assert_eq!((c.capacity.namespace_limit, c.capacity.horizon_days), (100_000, 30.0));
+        let c = Config::from_lookup(|k| match k {
+            "BRIDGE_TIER_QUOTAS" => Some("free=1_000, pro: 50000".into()),
+            "BRIDGE_NAMESPACE_LIMIT" => Some("builder".into()),
+            "PINECONE_API_KEY" => Some("pcsk_abc".into()),
+            "PINECONE_API_VERSION" => Some("2025-10".into()),
+            "BRIDGE_PINECONE_TIMEOUT_SECS" => Some("2.5".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.capacity.tier_quotas.len(), 2);
+        assert_eq!(c.capacity.tier_quotas["free"], 1_000);
+        assert_eq!(c.capacity.namespace_limit, 1_000);
+        let p = c.pinecone.unwrap();
+        assert_eq!((p.api_version.as_str(), p.request_timeout), ("2025-10", Duration::from_millis(2500)));
+        for (k, v) in
+            [("BRIDGE_TIER_QUOTAS", "pro"), ("BRIDGE_NAMESPACE_LIMIT", "lots"), ("BRIDGE_CAPACITY_HORIZON_DAYS", "-1")]
+        {
+            let e = Config::from_lookup(|x| (x == k).then(|| v.to_string())).unwrap_err();
+            assert!(e.is_config() && e.to_string().contains(k), "{e}");
+        }
     }
 }

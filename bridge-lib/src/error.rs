@@ -101,8 +101,14 @@ pub fn describe_pg_error(err: &tokio_postgres::Error) -> String {
         }
         return s;
     }
+    error_chain(err)
+}
+
+/// An error and its causes on one line (`outer: inner: root`), without repeating a cause that
+/// the outer message already contains.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut s = err.to_string();
-    let mut source = std::error::Error::source(err);
+    let mut source = err.source();
     while let Some(inner) = source {
         let text = inner.to_string();
         if !s.contains(&text) {

@@ -29,6 +29,7 @@ mod display;
 pub mod error;
 pub mod finding;
 pub mod nb;
+pub mod pinecone;
 pub mod provision;
 pub mod recap;
 pub mod render;

@@ -154,6 +154,11 @@ impl Env {
         }
     }
 
+    /// Runs the capacity check (#3) and draws each tenant's namespace as a bar against its quota.
+    pub fn capacity_chart(&self) -> crate::Html {
+        crate::render::capacity_chart(&self.check(CheckId::Capacity))
+    }
+
     /// Runs all four checks.
     pub fn report(&self) -> Report {
         Report::new(self.config.environment.clone(), CheckId::ALL.iter().map(|id| self.check(*id)).collect())

@@ -6,7 +6,6 @@ mod common;
 
 use bridge_lib::config::{DbTarget, PineconeConfig};
 use bridge_lib::nb::{block_on, Assumptions, CheckId, CheckStatus, Env, Variant};
-use bridge_lib::Secret;
 use std::path::PathBuf;
 
 fn env_on(variant: Variant) -> Env {
@@ -105,10 +104,9 @@ fn planted_secrets_never_show() {
     env.config.database = Some(wrong.clone());
     env.config.admin_database = Some(wrong);
     env.config.pinecone = Some(PineconeConfig {
-        api_key: Secret::new(KEY),
-        index: None,
         host: Some("http://127.0.0.1:9".into()),
         controller_url: "http://127.0.0.1:9".into(),
+        ..PineconeConfig::new(KEY)
     });
     let report = env.report();
     let child = env.check_with_binary(CheckId::Tenants);

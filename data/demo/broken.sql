@@ -25,3 +25,5 @@ CREATE POLICY tenant_or_unset ON chunks TO bridge_app
 
 -- rls (#1): TRUNCATE ignores row level security.
 GRANT TRUNCATE ON documents TO bridge_app;
+-- capacity (#3): not SQL. The broken demo reads pinecone_stats_broken.json, where globex's
+-- namespace is at 87% of its pro quota and namespace `hooli` belongs to no tenant.

@@ -3,6 +3,7 @@
 //! A check returns `Ok(outcome)` with findings (a problem it found is a `fail` finding) or
 //! `Err` when it could not run; the runner turns that into an error outcome and goes on.
 
+pub mod capacity;
 pub mod rls;
 pub mod tenants;
 
@@ -16,7 +17,8 @@ pub async fn run(id: CheckId, cfg: &Config) -> Result<CheckOutcome> {
     match id {
         CheckId::Tenants => tenants::run(cfg).await,
         CheckId::Rls => rls::run(cfg).await,
-        CheckId::Cost | CheckId::Capacity => Ok(not_available(id)),
+        CheckId::Capacity => capacity::run(cfg).await,
+        CheckId::Cost => Ok(not_available(id)),
     }
 }
 
@@ -34,6 +36,7 @@ pub fn compiled_in(id: CheckId) -> bool {
 pub fn all_rules() -> Vec<&'static Rule> {
     let mut v: Vec<&'static Rule> = Vec::new();
     v.extend(rls::RULES.iter());
+    v.extend(capacity::RULES.iter());
     v.extend(tenants::RULES.iter());
     v
 }

@@ -310,7 +310,11 @@ fn cleanup_stale() {
         let alive = match owner {
             Some(p) => nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), None).is_ok(),
             // another process is creating it right now, unless it was abandoned long ago
-            None => e.metadata().and_then(|m| m.modified()).map(|t| t.elapsed().unwrap_or_default() < Duration::from_secs(300)).unwrap_or(true),
+            None => e
+                .metadata()
+                .and_then(|m| m.modified())
+                .map(|t| t.elapsed().unwrap_or_default() < Duration::from_secs(300))
+                .unwrap_or(true),
         };
         if alive {
             continue;

@@ -143,8 +143,25 @@ impl Demo {
             database: Some(self.app.clone()),
             admin_database: Some(self.admin.clone()),
             data_dir: Some(data_dir()),
+            capacity: self.capacity_config(),
             environment: self.variant.label().to_string(),
             ..Config::default()
+        }
+    }
+}
+
+impl Demo {
+    /// The capacity check offline on the shipped Pinecone snapshot (no API key needed) and its
+    /// snapshot history; the broken demo's snapshot has a namespace over 80% and an orphan.
+    pub fn capacity_config(&self) -> crate::config::CapacityConfig {
+        let stats = match self.variant {
+            Variant::Clean => "pinecone_stats.json",
+            Variant::Broken => "pinecone_stats_broken.json",
+        };
+        crate::config::CapacityConfig {
+            snapshot: Some(data_dir().join(stats)),
+            history: Some(data_dir().join("pinecone_history.jsonl")),
+            ..Default::default()
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Rendering apart from checking: the same report as terminal text, JSON or HTML.
 
+pub mod capacity_chart;
 pub mod html;
 pub mod text;
 
+pub use capacity_chart::capacity_chart;
 pub use html::{outcome_html, report_html};
 pub use text::report_text;

@@ -43,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         command: TenantsCommand,
     },
+    /// Pinecone namespace capacity (readiness check #3).
+    Capacity {
+        #[command(subcommand)]
+        command: CapacityCommand,
+    },
     /// Explain a finding code (TEN001…), or list every code.
     Explain {
         /// The code; omit to list all.
@@ -66,6 +71,20 @@ enum TenantsCommand {
         /// Provision into a fresh embedded demo (to try the command).
         #[arg(long, num_args = 0..=1, default_missing_value = "clean", value_name = "VARIANT")]
         demo: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CapacityCommand {
+    /// Save the index's describe_index_stats response (for offline checks through
+    /// BRIDGE_PINECONE_SNAPSHOT) and append a timestamped line to the history the forecast reads.
+    Snapshot {
+        /// Where to write the stats JSON.
+        #[arg(long, value_name = "FILE", default_value = "pinecone_stats.json")]
+        out: std::path::PathBuf,
+        /// The JSON-lines history to append to (default: BRIDGE_CAPACITY_HISTORY, if set).
+        #[arg(long, value_name = "FILE")]
+        history: Option<std::path::PathBuf>,
     },
 }
 
@@ -95,6 +114,7 @@ async fn run(cli: Cli) -> u8 {
         Command::Tenants { command: TenantsCommand::Provision { count, dry_run, seed_sql, demo } } => {
             provision(count, dry_run, seed_sql, demo).await
         }
+        Command::Capacity { command: CapacityCommand::Snapshot { out, history } } => snapshot(out, history).await,
         Command::Explain { code } => explain(code),
     };
     match result {
@@ -171,6 +191,16 @@ async fn provision(
         for (id, tier) in &plan.new_tenants {
             println!("created test tenant {id} (tier {tier})");
         }
+    }
+    Ok(0)
+}
+
+async fn snapshot(out: std::path::PathBuf, history: Option<std::path::PathBuf>) -> Result<u8, Error> {
+    let cfg = Config::from_env()?;
+    let saved = bridge_lib::checks::capacity::save_snapshot(&cfg, &out, history.as_deref()).await?;
+    println!("saved {} namespaces ({} records) to {}", saved.namespaces, saved.records, saved.out.display());
+    if let Some(h) = saved.history {
+        println!("appended the snapshot to {}", h.display());
     }
     Ok(0)
 }

@@ -1,0 +1,232 @@
+//! Snapshots of namespace sizes over time (a JSON-lines file, one snapshot a line) and the
+//! linear growth fit the capacity forecast uses.
+//!
+//! A line: `{"at":"2026-11-20T00:00:00Z","index":"rag-prod","namespaces":{"acme":2450000}}`.
+//! `bridge capacity snapshot` appends one; lines may be in any order.
+
+use crate::pinecone::IndexStats;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+/// One saved measurement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// When it was taken, RFC 3339 in UTC (`2026-11-20T00:00:00Z`).
+    pub at: String,
+    /// Which index (name or host), for the record.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub index: String,
+    /// Namespace → record count.
+    pub namespaces: BTreeMap<String, u64>,
+}
+
+impl Snapshot {
+    /// A snapshot of `stats` taken at unix time `now`.
+    pub fn of(stats: &IndexStats, index: &str, now: i64) -> Self {
+        Snapshot {
+            at: format_rfc3339(now),
+            index: index.to_string(),
+            namespaces: stats.namespaces.iter().map(|(k, v)| (k.clone(), v.vector_count)).collect(),
+        }
+    }
+}
+
+/// Reads a history file; a file that does not exist yet is an empty history.
+pub fn read_history(path: &Path) -> Result<Vec<(i64, Snapshot)>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Error::Input {
+                location: path.display().to_string(),
+                reason: format!("cannot read the capacity history: {e}"),
+                fix: "point BRIDGE_CAPACITY_HISTORY at a readable JSON-lines file".into(),
+            })
+        }
+    };
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |reason: String| {
+            Error::Input {
+            location: format!("{}:{}", path.display(), n + 1),
+            reason,
+            fix: "each line must be {\"at\":\"2026-11-20T00:00:00Z\",\"namespaces\":{\"tenant\":123}}; fix or delete the line"
+                .into(),
+        }
+        };
+        let s: Snapshot = serde_json::from_str(line).map_err(|e| bad(format!("not a snapshot: {e}")))?;
+        let t = parse_rfc3339(&s.at).ok_or_else(|| bad(format!("`{}` is not an RFC 3339 UTC time", s.at)))?;
+        out.push((t, s));
+    }
+    out.sort_by_key(|(t, _)| *t);
+    Ok(out)
+}
+
+/// Appends one snapshot as a line.
+pub fn append_history(path: &Path, snapshot: &Snapshot) -> Result<()> {
+    let io = |e: std::io::Error| Error::Input {
+        location: path.display().to_string(),
+        reason: format!("cannot append to the capacity history: {e}"),
+        fix: "make the file and its folder writable, or choose another path".into(),
+    };
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
+    let line = serde_json::to_string(snapshot).map_err(|e| io(std::io::Error::other(e)))?;
+    writeln!(f, "{line}").map_err(io)
+}
+
+/// Growth of one namespace: a least-squares line through its (time, count) points.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Growth {
+    /// Records per day (negative when shrinking).
+    pub per_day: f64,
+    /// How many points the fit used.
+    pub points: usize,
+    /// Days the points span.
+    pub span_days: f64,
+}
+
+/// Fits a line through `(unix seconds, count)` points; `None` with fewer than two distinct times.
+pub fn fit(points: &[(i64, u64)]) -> Option<Growth> {
+    if points.len() < 2 {
+        return None;
+    }
+    let t0 = points.iter().map(|p| p.0).min()?;
+    let xs: Vec<f64> = points.iter().map(|p| (p.0 - t0) as f64 / 86_400.0).collect();
+    let ys: Vec<f64> = points.iter().map(|p| p.1 as f64).collect();
+    let n = xs.len() as f64;
+    let mx = xs.iter().sum::<f64>() / n;
+    let my = ys.iter().sum::<f64>() / n;
+    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+    if sxx == 0.0 {
+        return None;
+    }
+    let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let span = xs.iter().cloned().fold(0.0, f64::max);
+    Some(Growth { per_day: sxy / sxx, points: points.len(), span_days: span })
+}
+
+/// Days until `count` growing at `per_day` reaches `target`: `Some(0)` when already there, `None`
+/// when it does not grow.
+pub fn days_until(count: u64, per_day: f64, target: f64) -> Option<f64> {
+    if count as f64 >= target {
+        Some(0.0)
+    } else if per_day > 0.0 {
+        Some((target - count as f64) / per_day)
+    } else {
+        None
+    }
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|+00:00)` to unix seconds.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (main, offset) = if let Some(m) = s.strip_suffix('Z').or_else(|| s.strip_suffix('z')) {
+        (m, 0)
+    } else if s.len() > 6 && (s.as_bytes()[s.len() - 6] == b'+' || s.as_bytes()[s.len() - 6] == b'-') {
+        let (m, o) = s.split_at(s.len() - 6);
+        let sign = if o.starts_with('-') { -1 } else { 1 };
+        let h: i64 = o.get(1..3)?.parse().ok()?;
+        let mi: i64 = o.get(4..6)?.parse().ok()?;
+        (m, sign * (h * 3600 + mi * 60))
+    } else {
+        return None;
+    };
+    let main = main.split('.').next()?;
+    let (date, time) = main.split_once(['T', 't', ' '])?;
+    let d: Vec<i64> = date.split('-').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let t: Vec<i64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    if d.len() != 3 || t.len() != 3 || !(1..=12).contains(&d[1]) || !(1..=31).contains(&d[2]) {
+        return None;
+    }
+    Some(days_from_civil(d[0], d[1], d[2]) * 86_400 + t[0] * 3600 + t[1] * 60 + t[2] - offset)
+}
+
+/// Formats unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_rfc3339(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+/// The current unix time.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+// Howard Hinnant's civil calendar algorithms.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_round_trips() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2026-11-20T00:00:00Z"), Some(1_795_132_800));
+        assert_eq!(parse_rfc3339("2026-11-20T02:00:00.123+02:00"), Some(1_795_132_800));
+        assert_eq!(format_rfc3339(1_795_132_800), "2026-11-20T00:00:00Z");
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);
+    }
+
+    #[test]
+    fn linear_fit_and_days() {
+        let day = 86_400;
+        let g = fit(&[(0, 1000), (day, 1100), (2 * day, 1200), (3 * day, 1300)]).unwrap();
+        assert!((g.per_day - 100.0).abs() < 1e-9, "{g:?}");
+        assert_eq!(g.span_days, 3.0);
+        assert_eq!(days_until(1300, g.per_day, 1800.0), Some(5.0));
+        assert_eq!(days_until(2000, g.per_day, 1800.0), Some(0.0));
+        assert_eq!(days_until(1300, -5.0, 1800.0), None);
+        assert!(fit(&[(0, 1)]).is_none());
+        assert!(fit(&[(5, 1), (5, 2)]).is_none());
+    }
+
+    #[test]
+    fn history_reads_sorted_and_appends() {
+        let dir = std::env::temp_dir().join(format!("bridge-hist-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("h.jsonl");
+        let _ = std::fs::remove_file(&p);
+        assert!(read_history(&p).unwrap().is_empty());
+        let mut s = Snapshot { at: "2026-11-02T00:00:00Z".into(), index: "i".into(), namespaces: BTreeMap::new() };
+        s.namespaces.insert("a".into(), 5);
+        append_history(&p, &s).unwrap();
+        s.at = "2026-11-01T00:00:00Z".into();
+        append_history(&p, &s).unwrap();
+        let h = read_history(&p).unwrap();
+        assert_eq!(h.len(), 2);
+        assert!(h[0].0 < h[1].0);
+        std::fs::write(&p, "{\"at\":\"soon\",\"namespaces\":{}}\n").unwrap();
+        let e = read_history(&p).unwrap_err().to_string();
+        assert!(e.contains("h.jsonl:1") && e.contains("RFC 3339"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -11,7 +11,7 @@ NOTEBOOK=Bridge_L3_M11_1_to_M11_2_Readiness.ipynb
 case "${1:-}" in
   --lab)
     bash scripts/setup.sh --lab
-    exec jupyter lab "$NOTEBOOK"
+    EVCXR_TMPDIR="$PWD/.evcxr-build" exec jupyter lab "$NOTEBOOK"
     ;;
   broken)
     bash scripts/setup.sh

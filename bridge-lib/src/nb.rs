@@ -154,9 +154,10 @@ impl Env {
         }
     }
 
-    /// Runs the capacity check (#3) and draws each tenant's namespace as a bar against its quota.
-    pub fn capacity_chart(&self) -> crate::Html {
-        crate::render::capacity_chart(&self.check(CheckId::Capacity))
+    /// The report and verdict from outcomes already computed in earlier cells (no check runs
+    /// again).
+    pub fn verdict(&self, outcomes: &[&CheckOutcome]) -> Report {
+        Report::new(self.config.environment.clone(), outcomes.iter().map(|o| (*o).clone()).collect())
     }
 
     /// Runs all four checks.

@@ -63,6 +63,9 @@ pub fn outcome_html(o: &CheckOutcome) -> String {
     if !o.findings.is_empty() {
         h.push_str(&findings_html(&o.findings));
     }
+    if o.check == crate::CheckId::Rls {
+        h.push_str(&super::rls_matrix_html(o));
+    }
     h
 }
 

@@ -2,8 +2,10 @@
 
 pub mod capacity_chart;
 pub mod html;
+pub mod rls_matrix;
 pub mod text;
 
 pub use capacity_chart::capacity_chart;
 pub use html::{outcome_html, report_html};
+pub use rls_matrix::rls_matrix_html;
 pub use text::report_text;

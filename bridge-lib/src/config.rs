@@ -549,7 +549,7 @@ impl Config {
     /// True when nothing at all is configured: no database and no Pinecone key. The CLI and the
     /// notebook then use the embedded demo.
     pub fn is_unconfigured(&self) -> bool {
-        self.database.is_none() && self.pinecone.is_none()
+        self.database.is_none() && self.pinecone.is_none() && self.capacity.snapshot.is_none()
     }
 
     /// The connection used for provisioning.

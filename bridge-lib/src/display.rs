@@ -21,8 +21,7 @@ impl Report {
 impl CheckOutcome {
     /// Shows one check's findings as an HTML table in the notebook.
     pub fn evcxr_display(&self) {
-        let single = Report::new("", vec![self.clone()]);
-        emit(&render::outcome_html(self), &render::report_text(&single));
+        emit(&render::outcome_html(self), &render::outcome_text(self));
     }
 }
 

@@ -8,4 +8,4 @@ pub mod text;
 pub use capacity_chart::capacity_chart;
 pub use html::{outcome_html, report_html};
 pub use rls_matrix::rls_matrix_html;
-pub use text::report_text;
+pub use text::{outcome_text, report_text};

@@ -54,14 +54,7 @@ pub async fn fingerprint(target: &DbTarget) -> Vec<(String, String)> {
 /// The `bridge` binary built for this test run.
 pub fn bridge_bin() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_bridge"));
-    for v in [
-        "DATABASE_URL",
-        "BRIDGE_ADMIN_DATABASE_URL",
-        "PINECONE_API_KEY",
-        "PINECONE_INDEX",
-        "PINECONE_INDEX_HOST",
-        "BRIDGE_SUPPRESSIONS",
-    ] {
+    for v in bridge_lib::config::ENV_VARS {
         c.env_remove(v);
     }
     // a .env in the working directory must not leak into the tests

@@ -3,6 +3,7 @@
 //! A check returns `Ok(outcome)` with findings (a problem it found is a `fail` finding) or
 //! `Err` when it could not run; the runner turns that into an error outcome and goes on.
 
+pub mod cost;
 pub mod tenants;
 
 use crate::config::Config;
@@ -14,7 +15,8 @@ use crate::Result;
 pub async fn run(id: CheckId, cfg: &Config) -> Result<CheckOutcome> {
     match id {
         CheckId::Tenants => tenants::run(cfg).await,
-        CheckId::Rls | CheckId::Cost | CheckId::Capacity => Ok(not_available(id)),
+        CheckId::Cost => cost::run(cfg).await,
+        CheckId::Rls | CheckId::Capacity => Ok(not_available(id)),
     }
 }
 
@@ -22,6 +24,7 @@ pub async fn run(id: CheckId, cfg: &Config) -> Result<CheckOutcome> {
 pub fn all_rules() -> Vec<&'static Rule> {
     let mut v: Vec<&'static Rule> = Vec::new();
     v.extend(tenants::RULES.iter());
+    v.extend(cost::RULES.iter());
     v
 }
 

@@ -19,7 +19,7 @@ ls -la "$DATA"
 # too slow to wait for; the report names the profile.
 PROFILE="${BENCH_PROFILE:-release}"
 DIR=$([ "$PROFILE" = release ] && echo release || echo debug)
-(cd "$ROOT" && cargo build --profile "$PROFILE" -p bridge-lib --bin bridge --example cost_pg_bench)
+[ -n "${BENCH_SKIP_BUILD:-}" ] || (cd "$ROOT" && cargo build --profile "$PROFILE" -p bridge-lib --bin bridge --example cost_pg_bench)
 echo "bridge built with profile $PROFILE"
 BRIDGE="$ROOT/target/$DIR/bridge"
 peak() { grep -E "Maximum resident|Elapsed \(wall" "$1" | sed 's/^\s*//'; }

@@ -308,7 +308,7 @@ pub fn reconcile(g: &Gathered, c: &CostConfig) -> Reconciliation {
         let key = (l.provider.clone(), l.period.clone());
         if !l.currency.eq_ignore_ascii_case(&c.currency) {
             other_currency.push(l.clone());
-        } else if c.unallocatable.iter().any(|u| *u == l.category) {
+        } else if c.unallocatable.contains(&l.category) {
             unallocatable.push(l.clone());
             *excluded.entry(key).or_default() += l.micros;
         } else {
@@ -572,7 +572,7 @@ pub fn top_tenants(rows: &[AllocatedRow], n: usize) -> Vec<Value> {
     }
     let total: i64 = by.values().map(|v| v.0).sum();
     let mut v: Vec<_> = by.into_iter().collect();
-    v.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+    v.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
     v.into_iter()
         .take(n)
         .map(|(t, (m, events))| {

@@ -7,7 +7,7 @@
 //! tenant of the tenants table with `set_config(tenant_setting, id, true)`.
 
 use super::units::{parse_micros, period_of};
-use super::{normalize_provider, AllocatedRow, UnknownProvider};
+use super::{merge_allocated, AllocatedRow, UnknownProvider};
 use crate::config::{Config, DbTarget};
 use crate::db::{self, quote_ident, quote_qualified};
 use crate::{Error, Result};
@@ -95,15 +95,9 @@ pub async fn aggregate(target: &DbTarget, cfg: &Config) -> Result<(Vec<Allocated
     }
     tx.rollback().await.map_err(|e| Error::query("rolling back", &e))?;
 
-    let mut unknown = Vec::new();
-    let mut merged: BTreeMap<(String, String, String, String), (i64, u64)> = BTreeMap::new();
+    let at = format!("table {}, column `{}`", c.table, k.provider);
+    let mut raw = Vec::with_capacity(rows.len());
     for r in &rows {
-        let raw: String = r.get(1);
-        let (provider, known) = normalize_provider(&raw, &c.providers);
-        if !known {
-            unknown
-                .push(UnknownProvider { name: raw, location: format!("table {}, column `{}`", c.table, k.provider) });
-        }
         let period: String = r.get(3);
         let sum: String = r.get(4);
         let micros = parse_micros(&sum).ok_or_else(|| Error::Input {
@@ -111,21 +105,17 @@ pub async fn aggregate(target: &DbTarget, cfg: &Config) -> Result<(Vec<Allocated
             reason: format!("the sum `{sum}` is not a number"),
             fix: "store costs as numeric".into(),
         })?;
-        let e = merged.entry((r.get(0), provider, r.get(2), period_of(&period).unwrap_or(period))).or_default();
-        e.0 += micros;
-        e.1 += r.get::<_, i64>(5) as u64;
-    }
-    let rows = merged
-        .into_iter()
-        .map(|((tenant, provider, model, period), (micros, events))| AllocatedRow {
-            tenant,
-            provider,
-            model,
-            period,
+        let row = AllocatedRow {
+            tenant: r.get(0),
+            provider: r.get(1),
+            model: r.get(2),
+            period: period_of(&period).unwrap_or(period),
             micros,
-            events,
-        })
-        .collect();
+            events: r.get::<_, i64>(5) as u64,
+        };
+        raw.push((row, at.clone()));
+    }
+    let (rows, unknown) = merge_allocated(raw, &c.providers);
     Ok((rows, unknown, how))
 }
 

@@ -8,44 +8,21 @@
 
 use super::billed::{extension, input, unreadable};
 use super::units::{period_of, to_units};
-use super::{normalize_provider, AllocatedRow, UnknownProvider};
+use super::{merge_allocated, AllocatedRow, UnknownProvider};
 use crate::config::{CostConfig, LedgerColumns};
 use crate::{Error, Result};
 use polars::prelude::*;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Aggregates ledger files by tenant, provider, model and billing period.
 pub fn aggregate_files(paths: &[PathBuf], c: &CostConfig) -> Result<(Vec<AllocatedRow>, Vec<UnknownProvider>)> {
-    let mut merged: BTreeMap<(String, String, String, String), (i64, u64)> = BTreeMap::new();
-    let mut unknown = Vec::new();
+    let mut raw = Vec::new();
     for path in paths {
-        for r in aggregate_file(path, &c.columns)? {
-            let (provider, known) = normalize_provider(&r.provider, &c.providers);
-            if !known {
-                unknown.push(UnknownProvider {
-                    name: r.provider.clone(),
-                    location: format!("{}, column `{}`", path.display(), c.columns.provider),
-                });
-            }
-            let e = merged.entry((r.tenant, provider, r.model, r.period)).or_default();
-            e.0 += r.micros;
-            e.1 += r.events;
-        }
+        let at = format!("{}, column `{}`", path.display(), c.columns.provider);
+        raw.extend(aggregate_file(path, &c.columns)?.into_iter().map(|r| (r, at.clone())));
     }
-    let rows = merged
-        .into_iter()
-        .map(|((tenant, provider, model, period), (micros, events))| AllocatedRow {
-            tenant,
-            provider,
-            model,
-            period,
-            micros,
-            events,
-        })
-        .collect();
-    Ok((rows, unknown))
+    Ok(merge_allocated(raw, &c.providers))
 }
 
 struct Source {

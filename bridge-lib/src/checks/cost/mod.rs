@@ -697,6 +697,35 @@ fn read_files(c: &CostConfig) -> Result<Gathered> {
     Ok(g)
 }
 
+/// Merges aggregate rows whose provider is as written (each with where it was read) into rows
+/// keyed by the normalized provider, noting the provider names that are not known.
+#[cfg(feature = "cost")]
+fn merge_allocated(raw: Vec<(AllocatedRow, String)>, known: &[String]) -> (Vec<AllocatedRow>, Vec<UnknownProvider>) {
+    let mut merged: BTreeMap<(String, String, String, String), (i64, u64)> = BTreeMap::new();
+    let mut unknown = Vec::new();
+    for (r, location) in raw {
+        let (provider, is_known) = normalize_provider(&r.provider, known);
+        if !is_known {
+            unknown.push(UnknownProvider { name: r.provider, location });
+        }
+        let e = merged.entry((r.tenant, provider, r.model, r.period)).or_default();
+        e.0 += r.micros;
+        e.1 += r.events;
+    }
+    let rows = merged
+        .into_iter()
+        .map(|((tenant, provider, model, period), (micros, events))| AllocatedRow {
+            tenant,
+            provider,
+            model,
+            period,
+            micros,
+            events,
+        })
+        .collect();
+    (rows, unknown)
+}
+
 /// Keeps the first sighting of each unknown provider name.
 #[cfg(feature = "cost")]
 fn dedup_unknown(v: &mut Vec<UnknownProvider>) {

@@ -4,7 +4,7 @@
 #   main.sh            the clean demo (or the services in DATABASE_URL etc. when configured)
 #   main.sh broken     the demo with planted flaws: the verdict cell fails and lists them
 #   main.sh --lab      open the notebook in JupyterLab instead
-# The command-line route is `./target/release/bridge check --demo` (see README).
+# The command-line route is `./target/debug/bridge check --demo` (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NOTEBOOK=Bridge_L3_M11_1_to_M11_2_Readiness.ipynb

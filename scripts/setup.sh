@@ -3,7 +3,8 @@
 # PostgreSQL server binaries (for the embedded demo and the tests), the Rust toolchain check, and
 # the notebook's tools: Debian's rust-web-src (evcxr's rust-analyzer needs the standard library's
 # sources, which rustup cannot download here), pinned nbclient/nbconvert, evcxr_jupyter 0.22.0,
-# the `rust` kernelspec, and the release `bridge` binary the notebook runs the cost check with.
+# the `rust` kernelspec, and the `bridge` binary (dev profile, shared with `cargo test`) the notebook
+# runs the cost check with.
 #   setup.sh          everything for the CLI, the tests and the headless notebook
 #   setup.sh --lab    also JupyterLab (pinned), for `scripts/main.sh --lab`
 set -euo pipefail
@@ -88,5 +89,5 @@ if spec.get("env", {}).get("RUST_SRC_PATH") != src:
 PY
 
 # the binary the notebook runs checks it does not compile in (cost) with
-cargo build --release --quiet -p bridge-lib
+cargo build --quiet -p bridge-lib
 echo "setup: the notebook is ready (kernel rust, evcxr_jupyter $EVCXR_VERSION, RUST_SRC_PATH=$RUST_SRC)"

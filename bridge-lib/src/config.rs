@@ -417,6 +417,8 @@ pub struct Config {
     /// Limits the RLS audit to these relations (`BRIDGE_TENANT_TABLES=documents,chunks`);
     /// default: every relation with the tenant column.
     pub tenant_tables: Vec<String>,
+    /// Cost reconciliation settings (`BRIDGE_COST_*`, `BRIDGE_BILLED_FILES`, `BRIDGE_ALLOCATED_FILES`).
+    pub cost: CostConfig,
 }
 
 impl Default for Config {
@@ -437,6 +439,7 @@ impl Default for Config {
             probe_tenants: Vec::new(),
             probe_tenant_count: 3,
             tenant_tables: Vec::new(),
+            cost: CostConfig::default(),
         }
     }
 }
@@ -543,13 +546,17 @@ impl Config {
         if let Some(dir) = get("BRIDGE_DATA_DIR") {
             c.data_dir = Some(PathBuf::from(dir));
         }
+        c.cost = CostConfig::from_lookup(&get)?;
         Ok(c)
     }
 
     /// True when nothing at all is configured: no database and no Pinecone key. The CLI and the
     /// notebook then use the embedded demo.
     pub fn is_unconfigured(&self) -> bool {
-        self.database.is_none() && self.pinecone.is_none() && self.capacity.snapshot.is_none()
+        self.database.is_none()
+            && self.pinecone.is_none()
+            && self.capacity.snapshot.is_none()
+            && self.cost.billed_files.is_empty()
     }
 
     /// The connection used for provisioning.
@@ -698,6 +705,135 @@ fn read_suppressions(path: &PathBuf) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// Column names of the allocated-cost ledger (a table or CSV/Parquet files).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerColumns {
+    /// The tenant (`BRIDGE_COST_COL_TENANT`, default `tenant_id`).
+    pub tenant: String,
+    /// The provider, such as `openai` (`BRIDGE_COST_COL_PROVIDER`, default `provider`).
+    pub provider: String,
+    /// The model (`BRIDGE_COST_COL_MODEL`, default `model`).
+    pub model: String,
+    /// When the cost was incurred, in UTC (`BRIDGE_COST_COL_TIME`, default `occurred_at`).
+    pub time: String,
+    /// The allocated cost in the billing currency (`BRIDGE_COST_COL_COST`, default `cost_usd`).
+    pub cost: String,
+}
+
+/// Settings of the cost reconciliation check (#2).
+#[derive(Clone, Debug)]
+pub struct CostConfig {
+    /// The provider exports that are the truth: plain invoice CSV, FOCUS CSV/Parquet, OpenAI
+    /// costs JSON, Anthropic cost report JSON (`BRIDGE_BILLED_FILES`, comma-separated; default
+    /// none, and the check skips).
+    pub billed_files: Vec<PathBuf>,
+    /// Ledger files (CSV/Parquet) to use as the allocated side instead of the database
+    /// (`BRIDGE_ALLOCATED_FILES`, comma-separated; default none: the database table).
+    pub allocated_files: Vec<PathBuf>,
+    /// The allocated-cost table (`BRIDGE_COST_TABLE`, default `usage_events`), read through
+    /// `BRIDGE_ADMIN_DATABASE_URL`, else `DATABASE_URL`.
+    pub table: String,
+    /// The ledger's columns.
+    pub columns: LedgerColumns,
+    /// Variance above which a provider-period warns (`BRIDGE_COST_WARN`, default 0.05).
+    pub warn: f64,
+    /// Variance above which a provider-period fails (`BRIDGE_COST_FAIL`, default 0.10).
+    pub fail: f64,
+    /// The currency of the ledger; billed lines in another currency are not reconciled
+    /// (`BRIDGE_COST_CURRENCY`, default `USD`).
+    pub currency: String,
+    /// Known provider names (`BRIDGE_COST_PROVIDERS`, default `openai,anthropic,pinecone`).
+    pub providers: Vec<String>,
+    /// Billed charge categories that no tenant consumed and that are reported apart
+    /// (`BRIDGE_COST_UNALLOCATABLE`, default `tax,credit,minimum,purchase`).
+    pub unallocatable: Vec<String>,
+    /// How many top tenants by cost to show (`BRIDGE_COST_TOP_TENANTS`, default 10).
+    pub top_tenants: usize,
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        CostConfig {
+            billed_files: Vec::new(),
+            allocated_files: Vec::new(),
+            table: "usage_events".into(),
+            columns: LedgerColumns {
+                tenant: "tenant_id".into(),
+                provider: "provider".into(),
+                model: "model".into(),
+                time: "occurred_at".into(),
+                cost: "cost_usd".into(),
+            },
+            warn: 0.05,
+            fail: 0.10,
+            currency: "USD".into(),
+            providers: vec!["openai".into(), "anthropic".into(), "pinecone".into()],
+            unallocatable: ["tax", "credit", "minimum", "purchase"].map(String::from).to_vec(),
+            top_tenants: 10,
+        }
+    }
+}
+
+impl CostConfig {
+    /// Reads the `BRIDGE_COST_*` variables (empty values already filtered out by `get`).
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut c = CostConfig::default();
+        let list = |v: String| -> Vec<String> {
+            v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+        };
+        let paths = |v: String| list(v).into_iter().map(PathBuf::from).collect::<Vec<_>>();
+        if let Some(v) = get("BRIDGE_BILLED_FILES") {
+            c.billed_files = paths(v);
+        }
+        if let Some(v) = get("BRIDGE_ALLOCATED_FILES") {
+            c.allocated_files = paths(v);
+        }
+        if let Some(v) = get("BRIDGE_COST_TABLE") {
+            c.table = checked_name("BRIDGE_COST_TABLE", &v)?;
+        }
+        let cols = &mut c.columns;
+        for (var, field) in [
+            ("BRIDGE_COST_COL_TENANT", &mut cols.tenant),
+            ("BRIDGE_COST_COL_PROVIDER", &mut cols.provider),
+            ("BRIDGE_COST_COL_MODEL", &mut cols.model),
+            ("BRIDGE_COST_COL_TIME", &mut cols.time),
+            ("BRIDGE_COST_COL_COST", &mut cols.cost),
+        ] {
+            if let Some(v) = get(var) {
+                *field = checked_name(var, &v)?;
+            }
+        }
+        for (var, field) in [("BRIDGE_COST_WARN", &mut c.warn), ("BRIDGE_COST_FAIL", &mut c.fail)] {
+            if let Some(v) = get(var) {
+                *field = v.trim().parse::<f64>().ok().filter(|x| (0.0..=1.0).contains(x)).ok_or_else(|| {
+                    Error::config(format!("{var} `{v}` is not a fraction between 0 and 1"), "set it like 0.05 (5%)")
+                })?;
+            }
+        }
+        if c.warn > c.fail {
+            return Err(Error::config(
+                format!("BRIDGE_COST_WARN ({}) is above BRIDGE_COST_FAIL ({})", c.warn, c.fail),
+                "set the warning threshold at or below the failure threshold, e.g. 0.05 and 0.10",
+            ));
+        }
+        if let Some(v) = get("BRIDGE_COST_CURRENCY") {
+            c.currency = v.trim().to_uppercase();
+        }
+        if let Some(v) = get("BRIDGE_COST_PROVIDERS") {
+            c.providers = list(v.to_lowercase());
+        }
+        if let Some(v) = get("BRIDGE_COST_UNALLOCATABLE") {
+            c.unallocatable = list(v.to_lowercase());
+        }
+        if let Some(v) = get("BRIDGE_COST_TOP_TENANTS") {
+            c.top_tenants = v.trim().parse().map_err(|_| {
+                Error::config(format!("BRIDGE_COST_TOP_TENANTS `{v}` is not a whole number"), "set it like 10")
+            })?;
+        }
+        Ok(c)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -823,5 +959,28 @@ mod tests {
             let e = Config::from_lookup(|x| (x == k).then(|| v.to_string())).unwrap_err();
             assert!(e.is_config() && e.to_string().contains(k), "{e}");
         }
+    }
+
+    #[test]
+    fn cost_settings_have_defaults_and_are_validated() {
+        let c = Config::from_lookup(|_| None).unwrap().cost;
+        assert_eq!(
+            (c.warn, c.fail, c.table.as_str(), c.columns.cost.as_str()),
+            (0.05, 0.10, "usage_events", "cost_usd")
+        );
+        let c = Config::from_lookup(|k| match k {
+            "BRIDGE_BILLED_FILES" => Some("a.csv, b.json".into()),
+            "BRIDGE_COST_WARN" => Some("0.02".into()),
+            "BRIDGE_COST_COL_COST" => Some("amount".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(!c.is_unconfigured());
+        assert_eq!(c.cost.billed_files, vec![PathBuf::from("a.csv"), PathBuf::from("b.json")]);
+        assert_eq!((c.cost.warn, c.cost.columns.cost.as_str()), (0.02, "amount"));
+        let e = Config::from_lookup(|k| (k == "BRIDGE_COST_FAIL").then(|| "ten".into())).unwrap_err();
+        assert!(e.to_string().contains("BRIDGE_COST_FAIL"), "{e}");
+        let e = Config::from_lookup(|k| (k == "BRIDGE_COST_WARN").then(|| "0.5".into())).unwrap_err();
+        assert!(e.to_string().contains("above BRIDGE_COST_FAIL"), "{e}");
     }
 }

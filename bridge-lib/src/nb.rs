@@ -61,7 +61,7 @@ pub struct Env {
     /// The running demo, when the demo is used.
     pub demo: Option<Demo>,
     /// The `bridge` binary for checks this build does not include; `None`: `BRIDGE_BIN`, else
-    /// `<workspace>/target/release/bridge` (built with cargo when missing).
+    /// `<workspace>/target/debug/bridge` (built with cargo when missing).
     pub bridge_bin: Option<PathBuf>,
     /// Why this environment was chosen, shown at the top of the notebook.
     pub notice: String,
@@ -227,19 +227,20 @@ impl Env {
         report.check(id).cloned().ok_or_else(|| fail(format!("the report has no `{id}` check")))
     }
 
-    /// The `bridge` binary: [`Env::bridge_bin`], `BRIDGE_BIN`, or the workspace's release
-    /// build, which is built with cargo when missing (minutes, once).
+    /// The `bridge` binary: [`Env::bridge_bin`], `BRIDGE_BIN`, or the workspace's dev build (the
+    /// one `cargo test` builds too; its dependencies are optimised), built with cargo when
+    /// missing (minutes, once).
     fn bridge_binary(&self) -> Result<PathBuf> {
         if let Some(p) = self.bridge_bin.clone().or_else(|| std::env::var_os(BIN_VAR).map(PathBuf::from)) {
             return Ok(p);
         }
         let workspace = workspace_dir();
-        let bin = workspace.join("target").join("release").join("bridge");
+        let bin = workspace.join("target").join("debug").join("bridge");
         if bin.is_file() {
             return Ok(bin);
         }
         let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        cmd.args(["build", "--release", "--quiet", "-p", "bridge-lib", "--bin", "bridge", "--target-dir"])
+        cmd.args(["build", "--quiet", "-p", "bridge-lib", "--bin", "bridge", "--target-dir"])
             .arg(workspace.join("target"))
             .current_dir(&workspace);
         // the kernel's build settings are evcxr's, not ours

@@ -27,3 +27,8 @@ CREATE POLICY tenant_or_unset ON chunks TO bridge_app
 GRANT TRUNCATE ON documents TO bridge_app;
 -- capacity (#3): not SQL. The broken demo reads pinecone_stats_broken.json, where globex's
 -- namespace is at 87% of its pro quota and namespace `hooli` belongs to no tenant.
+
+-- cost (#2): a quarter of Anthropic's November spend logs were dropped, so the ledger
+-- allocates ~27% less than Anthropic billed (over the 10% gate).
+DELETE FROM usage_events
+ WHERE provider = 'anthropic' AND occurred_at >= '2026-11-01' AND id % 4 = 0;

@@ -4,11 +4,12 @@
 //! `Err` when it could not run; the runner turns that into an error outcome and goes on.
 
 pub mod capacity;
+pub mod cost;
 pub mod rls;
 pub mod tenants;
 
 use crate::config::Config;
-use crate::finding::{Finding, Rule, Status};
+use crate::finding::{Rule, Status};
 use crate::report::{CheckId, CheckOutcome};
 use crate::Result;
 
@@ -18,7 +19,7 @@ pub async fn run(id: CheckId, cfg: &Config) -> Result<CheckOutcome> {
         CheckId::Tenants => tenants::run(cfg).await,
         CheckId::Rls => rls::run(cfg).await,
         CheckId::Capacity => capacity::run(cfg).await,
-        CheckId::Cost => Ok(not_available(id)),
+        CheckId::Cost => cost::run(cfg).await,
     }
 }
 
@@ -38,6 +39,7 @@ pub fn all_rules() -> Vec<&'static Rule> {
     v.extend(rls::RULES.iter());
     v.extend(capacity::RULES.iter());
     v.extend(tenants::RULES.iter());
+    v.extend(cost::RULES.iter());
     v
 }
 
@@ -47,17 +49,4 @@ pub(crate) fn skipped(check: CheckId, rule: &Rule, why: &str, set: &str) -> Chec
         check,
         vec![rule.finding(Status::Skip, "", format!("skipped: {why}")).with_remedy(set.to_string())],
     )
-}
-
-fn not_available(id: CheckId) -> CheckOutcome {
-    static PENDING: Rule = Rule {
-        code: "GEN000",
-        name: "check-not-available",
-        title: "this check is not available in this version",
-        rationale: "The check is planned but not shipped in this build of bridge.",
-    };
-    let f: Finding = PENDING
-        .finding(Status::Skip, id.as_str(), format!("skipped: check `{id}` is not available in this version of bridge"))
-        .with_remedy("upgrade bridge, or run with --only tenants");
-    CheckOutcome::from_findings(id, vec![f])
 }

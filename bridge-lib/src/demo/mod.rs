@@ -145,6 +145,7 @@ impl Demo {
             data_dir: Some(data_dir()),
             capacity: self.capacity_config(),
             environment: self.variant.label().to_string(),
+            cost: demo_cost_config(),
             ..Config::default()
         }
     }
@@ -163,6 +164,21 @@ impl Demo {
             history: Some(data_dir().join("pinecone_history.jsonl")),
             ..Default::default()
         }
+    }
+}
+
+/// The cost check on the demo: the seed's `usage_events` (read through the admin connection)
+/// against the shipped exports: OpenAI costs JSON, Anthropic cost report JSON and Pinecone's
+/// invoice CSV (with its platform-minimum and tax lines). `data/demo/cost/focus.csv` holds the
+/// same bills as one FOCUS export. The broken demo's flaw is in `broken.sql`.
+pub fn demo_cost_config() -> crate::config::CostConfig {
+    let dir = data_dir().join("cost");
+    crate::config::CostConfig {
+        billed_files: ["openai_costs.json", "anthropic_cost_report.json", "pinecone_invoice.csv"]
+            .iter()
+            .map(|f| dir.join(f))
+            .collect(),
+        ..crate::config::CostConfig::default()
     }
 }
 

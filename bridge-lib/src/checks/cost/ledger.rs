@@ -1,0 +1,348 @@
+//! The allocated side from CSV or Parquet ledger files, aggregated with polars (streaming
+//! engine, one pass per file), and the per-tenant breakdown as a polars `DataFrame`.
+//!
+//! A ledger has one row per metered call: tenant, provider, model, time (UTC; ISO text in CSV,
+//! a timestamp or text in Parquet) and cost (a non-negative number in the ledger currency).
+//! Column names are configurable (`BRIDGE_COST_COL_*`). Costs are summed as integer
+//! micro-units, so totals are exact.
+
+use super::billed::{extension, input, unreadable};
+use super::units::{period_of, to_units};
+use super::{merge_allocated, AllocatedRow, UnknownProvider};
+use crate::config::{CostConfig, LedgerColumns};
+use crate::{Error, Result};
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Aggregates ledger files by tenant, provider, model and billing period.
+pub fn aggregate_files(paths: &[PathBuf], c: &CostConfig) -> Result<(Vec<AllocatedRow>, Vec<UnknownProvider>)> {
+    let mut raw = Vec::new();
+    for path in paths {
+        let at = format!("{}, column `{}`", path.display(), c.columns.provider);
+        raw.extend(aggregate_file(path, &c.columns)?.into_iter().map(|r| (r, at.clone())));
+    }
+    Ok(merge_allocated(raw, &c.providers))
+}
+
+struct Source {
+    name: String,
+    csv: bool,
+}
+
+impl Source {
+    fn scan(&self, cols: Option<&LedgerColumns>) -> PolarsResult<LazyFrame> {
+        let p = PlRefPath::from(self.name.as_str());
+        if self.csv {
+            let r = LazyCsvReader::new(p).with_has_header(true);
+            match cols {
+                // every column as text, to find the row a value fails to parse in
+                None => r.with_infer_schema_length(Some(0)).finish(),
+                Some(k) => {
+                    let mut s = Schema::default();
+                    for t in [&k.tenant, &k.provider, &k.model, &k.time] {
+                        s.with_column(t.as_str().into(), DataType::String);
+                    }
+                    s.with_column(k.cost.as_str().into(), DataType::Float64);
+                    r.with_dtype_overwrite(Some(Arc::new(s))).finish()
+                }
+            }
+        } else {
+            LazyFrame::scan_parquet(p, ScanArgsParquet::default())
+        }
+    }
+
+    fn location(&self, row: u64) -> String {
+        if self.csv {
+            format!("{}, line {}", self.name, row + 2)
+        } else {
+            format!("{}, row {}", self.name, row + 1)
+        }
+    }
+
+    fn error(&self, e: &PolarsError) -> Error {
+        input(
+            &self.name,
+            format!("cannot read it as {}: {e}", if self.csv { "CSV" } else { "Parquet" }),
+            "export the ledger again",
+        )
+    }
+
+    /// The first row (0-based) where `pred` holds, with `column`'s value as text.
+    fn first_row(&self, lf: LazyFrame, pred: Expr, column: &str) -> Option<(u64, String)> {
+        let df = lf
+            .with_row_index("__row", None)
+            .filter(pred)
+            .select([col("__row").cast(DataType::UInt64), col(column).cast(DataType::String)])
+            .limit(1)
+            .collect()
+            .ok()?;
+        let row = df.column("__row").ok()?.as_materialized_series().u64().ok()?.get(0)?;
+        let value = df.column(column).ok()?.as_materialized_series().str().ok()?.get(0).unwrap_or("").to_string();
+        Some((row, value))
+    }
+}
+
+/// Aggregates one file. Errors name the file, the line or row, the column and the fix.
+fn aggregate_file(path: &Path, k: &LedgerColumns) -> Result<Vec<AllocatedRow>> {
+    let name = path.display().to_string();
+    let ext = extension(path);
+    if !matches!(ext.as_str(), "csv" | "parquet" | "pq") {
+        return Err(input(
+            &name,
+            format!("unknown ledger type `.{ext}`"),
+            "use .csv or .parquet ledger files in BRIDGE_ALLOCATED_FILES",
+        ));
+    }
+    if std::fs::metadata(path).map_err(|e| unreadable(&name, &e))?.len() == 0 {
+        return Err(input(&name, "the file is empty", "export the ledger again with a header and rows"));
+    }
+    let src = Source { name, csv: ext == "csv" };
+    let schema = src.scan(None).and_then(|mut lf| lf.collect_schema()).map_err(|e| src.error(&e))?;
+    let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+    for (var, want) in [
+        ("BRIDGE_COST_COL_TENANT", &k.tenant),
+        ("BRIDGE_COST_COL_PROVIDER", &k.provider),
+        ("BRIDGE_COST_COL_MODEL", &k.model),
+        ("BRIDGE_COST_COL_TIME", &k.time),
+        ("BRIDGE_COST_COL_COST", &k.cost),
+    ] {
+        if !names.iter().any(|n| n == want) {
+            let near = names
+                .iter()
+                .find(|n| n.eq_ignore_ascii_case(want))
+                .map(|n| format!(" (`{n}` differs only in case)"))
+                .unwrap_or_default();
+            return Err(input(
+                &src.name,
+                format!("no column `{want}`{near}; columns found: {}", names.join(", ")),
+                format!("rename the column to `{want}`, or set {var} to the column that holds it"),
+            ));
+        }
+    }
+    let time_is_text = src.csv || matches!(schema.get(&k.time), Some(DataType::String));
+    if !src.csv {
+        let ct = schema.get(&k.cost).cloned().unwrap_or(DataType::Null);
+        if !ct.is_primitive_numeric() && !matches!(ct, DataType::Null) {
+            return Err(input(
+                &src.name,
+                format!("column `{}` is {ct}, not a number", k.cost),
+                "write the cost as a float or integer column",
+            ));
+        }
+        let tt = schema.get(&k.time).cloned().unwrap_or(DataType::Null);
+        if !time_is_text && !matches!(tt, DataType::Datetime(..) | DataType::Date) {
+            return Err(input(
+                &src.name,
+                format!("column `{}` is {tt}, not a timestamp", k.time),
+                "write the time as a UTC timestamp or ISO 8601 text",
+            ));
+        }
+    }
+    let cost = col(k.cost.as_str()).cast(DataType::Float64);
+    let period = if time_is_text {
+        col(k.time.as_str()).cast(DataType::String).str().slice(lit(0), lit(7))
+    } else {
+        col(k.time.as_str()).dt().year() * lit(100) + col(k.time.as_str()).dt().month().cast(DataType::Int32)
+    };
+    let lf = src.scan(Some(k)).map_err(|e| src.error(&e))?;
+    let agg = lf
+        .clone()
+        .group_by([
+            col(k.tenant.as_str()).cast(DataType::String).alias("tenant"),
+            col(k.provider.as_str()).cast(DataType::String).alias("provider"),
+            col(k.model.as_str()).cast(DataType::String).alias("model"),
+            period.clone().alias("period"),
+        ])
+        .agg([
+            (cost.clone() * lit(1e6) + lit(0.5)).cast(DataType::Int64).sum().alias("micros"),
+            len().cast(DataType::Int64).alias("events"),
+            cost.clone().null_count().cast(DataType::Int64).alias("nulls"),
+            (cost.clone().lt(lit(0.0)).or(cost.clone().is_nan())).sum().cast(DataType::Int64).alias("bad"),
+        ])
+        .with_column(col("period").cast(DataType::String));
+    // the streaming engine keeps memory flat on large ledgers; a plan with one sink always
+    // yields a single frame (`unwrap_single` only panics for plans with several sinks)
+    let df = match agg.collect_with_engine(Engine::Streaming).map(|r| r.unwrap_single()) {
+        Ok(df) => df,
+        Err(e) => {
+            // a value that does not parse as a number: find its line
+            let text = src.scan(None).map_err(|e| src.error(&e))?;
+            let pred = col(k.cost.as_str()).is_not_null().and(col(k.cost.as_str()).cast(DataType::Float64).is_null());
+            return Err(match src.first_row(text, pred, &k.cost) {
+                Some((row, v)) => input(
+                    &format!("{}, column `{}`", src.location(row), k.cost),
+                    format!("`{v}` is not a number"),
+                    "write the cost as a plain decimal such as 0.0123",
+                ),
+                None => src.error(&e),
+            });
+        }
+    };
+    if df.height() == 0 {
+        return Err(input(
+            &src.name,
+            "the ledger has a header but no rows",
+            "point BRIDGE_ALLOCATED_FILES at a ledger with usage",
+        ));
+    }
+    let s = |n: &str| df.column(n).map(|c| c.as_materialized_series().clone());
+    let (tenant, provider, model, per, micros, events, nulls, bad) =
+        (s("tenant"), s("provider"), s("model"), s("period"), s("micros"), s("events"), s("nulls"), s("bad"));
+    let err = |e: PolarsError| src.error(&e);
+    let (tenant, provider, model, per) =
+        (tenant.map_err(err)?, provider.map_err(err)?, model.map_err(err)?, per.map_err(err)?);
+    let (micros, events, nulls, bad) =
+        (micros.map_err(err)?, events.map_err(err)?, nulls.map_err(err)?, bad.map_err(err)?);
+    let strs = |x: &Series| x.str().map(|c| c.iter().map(|v| v.map(str::to_string)).collect::<Vec<_>>()).map_err(err);
+    let ints = |x: &Series| x.i64().map(|c| c.iter().map(|v| v.unwrap_or(0)).collect::<Vec<_>>()).map_err(err);
+    let (tenant, provider, model, per) = (strs(&tenant)?, strs(&provider)?, strs(&model)?, strs(&per)?);
+    let (micros, events, nulls, bad) = (ints(&micros)?, ints(&events)?, ints(&nulls)?, ints(&bad)?);
+
+    // problems found in the aggregate are located in the file with a second, filtered scan
+    let locate = |pred: Expr, column: &str, reason: &str, fix: &str| -> Error {
+        let loc = src
+            .first_row(lf.clone(), pred, column)
+            .map(|(row, v)| (format!("{}, column `{column}`", src.location(row)), format!("{reason} (found `{v}`)")))
+            .unwrap_or_else(|| (format!("{}, column `{column}`", src.name), reason.to_string()));
+        input(&loc.0, loc.1, fix)
+    };
+    for (column, values) in [(&k.tenant, &tenant), (&k.provider, &provider), (&k.model, &model)] {
+        if values.iter().any(Option::is_none) {
+            return Err(locate(
+                col(column.as_str()).is_null(),
+                column,
+                "empty value",
+                "every ledger row needs a tenant, a provider and a model",
+            ));
+        }
+    }
+    if let Some(bad_period) = per.iter().find(|p| p.as_deref().and_then(period_of).is_none()) {
+        let pred = match bad_period {
+            None => col(k.time.as_str()).is_null(),
+            Some(p) => period.clone().cast(DataType::String).eq(lit(p.clone())),
+        };
+        return Err(locate(
+            pred,
+            &k.time,
+            "not a UTC timestamp",
+            "write times as ISO 8601 UTC, such as 2026-10-01T12:00:00Z",
+        ));
+    }
+    if nulls.iter().any(|n| *n > 0) {
+        return Err(locate(
+            col(k.cost.as_str()).is_null(),
+            &k.cost,
+            "empty cost",
+            "write a cost on every row (0 for free calls)",
+        ));
+    }
+    if bad.iter().any(|n| *n > 0) {
+        return Err(locate(
+            cost.clone().lt(lit(0.0)).or(cost.clone().is_nan()),
+            &k.cost,
+            "negative or NaN cost",
+            "allocated costs are never negative: fix the metering that wrote it, or drop the row",
+        ));
+    }
+    Ok((0..df.height())
+        .map(|i| AllocatedRow {
+            tenant: tenant[i].clone().unwrap_or_default(),
+            provider: provider[i].clone().unwrap_or_default(),
+            model: model[i].clone().unwrap_or_default(),
+            period: per[i].as_deref().and_then(period_of).unwrap_or_default(),
+            micros: micros[i],
+            events: events[i] as u64,
+        })
+        .collect())
+}
+
+/// The per-tenant breakdown as a polars `DataFrame` (tenant, provider, model, period, cost,
+/// events), for the notebook's charts and joins.
+pub fn breakdown_frame(rows: &[AllocatedRow]) -> Result<DataFrame> {
+    let text = |f: fn(&AllocatedRow) -> &str| rows.iter().map(f).collect::<Vec<_>>();
+    df!(
+        "tenant" => text(|r| &r.tenant),
+        "provider" => text(|r| &r.provider),
+        "model" => text(|r| &r.model),
+        "period" => text(|r| &r.period),
+        "cost" => rows.iter().map(|r| to_units(r.micros)).collect::<Vec<_>>(),
+        "events" => rows.iter().map(|r| r.events).collect::<Vec<_>>(),
+    )
+    .map_err(|e| input("the per-tenant breakdown", e.to_string(), "report this as a bug"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    }
+
+    const HEADER: &str = "tenant_id,provider,model,occurred_at,cost_usd\n";
+
+    #[test]
+    fn csv_and_parquet_ledgers_aggregate_exactly() {
+        let dir = std::env::temp_dir().join(format!("bridge-ledger-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv = write(
+            &dir,
+            "l.csv",
+            &format!("{HEADER}acme,OpenAI,gpt,2026-10-01T00:00:00Z,0.1\nacme,openai,gpt,2026-10-31T23:59:59Z,0.2\nbeta,anthropic,c,2026-11-02T00:00:00Z,1\n"),
+        );
+        let mut pq = df!("tenant_id" => ["acme"], "provider" => ["openai"], "model" => ["gpt"],
+                         "occurred_at" => ["2026-10-05T00:00:00Z"], "cost_usd" => [0.7f64])
+        .unwrap();
+        let pq_path = dir.join("l.parquet");
+        ParquetWriter::new(std::fs::File::create(&pq_path).unwrap()).finish(&mut pq).unwrap();
+        let (rows, unknown) = aggregate_files(&[csv, pq_path], &CostConfig::default()).unwrap();
+        assert!(unknown.is_empty());
+        let acme = rows.iter().find(|r| r.tenant == "acme").unwrap();
+        assert_eq!(
+            (acme.provider.as_str(), acme.period.as_str(), acme.micros, acme.events),
+            ("openai", "2026-10", 1_000_000, 3)
+        );
+        assert_eq!(rows.len(), 2);
+        let frame = breakdown_frame(&rows).unwrap();
+        assert_eq!(frame.shape(), (2, 6));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_ledgers_name_file_line_and_column() {
+        let dir = std::env::temp_dir().join(format!("bridge-ledger-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let c = CostConfig::default();
+        let cases = [
+            ("empty.csv", String::new(), "the file is empty"),
+            ("header.csv", HEADER.to_string(), "no rows"),
+            (
+                "misnamed.csv",
+                "tenant,provider,model,occurred_at,cost_usd\na,openai,m,2026-10-01,1\n".into(),
+                "no column `tenant_id`",
+            ),
+            (
+                "type.csv",
+                format!("{HEADER}a,openai,m,2026-10-01,1\na,openai,m,2026-10-01,abc\n"),
+                "line 3, column `cost_usd`",
+            ),
+            (
+                "negative.csv",
+                format!("{HEADER}a,openai,m,2026-10-01,1\na,openai,m,2026-10-01,-2\n"),
+                "line 3, column `cost_usd`: negative",
+            ),
+            ("nan.csv", format!("{HEADER}a,openai,m,2026-10-01,NaN\n"), "line 2, column `cost_usd`: negative or NaN"),
+            ("nullcost.csv", format!("{HEADER}a,openai,m,2026-10-01,\n"), "empty cost"),
+            ("time.csv", format!("{HEADER}a,openai,m,yesterday,1\n"), "line 2, column `occurred_at`"),
+        ];
+        for (name, body, want) in cases {
+            let p = write(&dir, name, &body);
+            let e = aggregate_files(&[p], &c).unwrap_err().to_string();
+            assert!(e.contains(name) && e.contains(want) && e.contains("fix:"), "{name}: {e}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -22,6 +22,7 @@
 
 pub mod callforward;
 pub mod checks;
+pub mod civil;
 pub mod config;
 pub mod db;
 pub mod demo;

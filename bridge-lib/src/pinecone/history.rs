@@ -4,6 +4,7 @@
 //! A line: `{"at":"2026-11-20T00:00:00Z","index":"rag-prod","namespaces":{"acme":2450000}}`.
 //! `bridge capacity snapshot` appends one; lines may be in any order.
 
+use crate::civil::{civil_from_days, days_from_civil};
 use crate::pinecone::IndexStats;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -144,7 +145,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     if d.len() != 3 || t.len() != 3 || !(1..=12).contains(&d[1]) || !(1..=31).contains(&d[2]) {
         return None;
     }
-    Some(days_from_civil(d[0], d[1], d[2]) * 86_400 + t[0] * 3600 + t[1] * 60 + t[2] - offset)
+    Some(days_from_civil(d[0], d[1] as u32, d[2] as u32) * 86_400 + t[0] * 3600 + t[1] * 60 + t[2] - offset)
 }
 
 /// Formats unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
@@ -158,28 +159,6 @@ pub fn format_rfc3339(unix: i64) -> String {
 /// The current unix time.
 pub fn now_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
-
-// Howard Hinnant's civil calendar algorithms.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
 }
 
 #[cfg(test)]

@@ -559,6 +559,17 @@ impl Config {
             && self.cost.billed_files.is_empty()
     }
 
+    /// The statement that sets the tenant context the way the application does:
+    /// `BRIDGE_TENANT_CONTEXT_SQL` with `{tenant}` replaced by the quoted id, or
+    /// `SELECT set_config('<tenant_setting>', '<id>', true)`.
+    pub fn tenant_context_statement(&self, tenant: &str) -> String {
+        let t = crate::db::quote_literal(tenant);
+        match &self.tenant_context_sql {
+            Some(template) => template.replace("{tenant}", &t),
+            None => format!("SELECT set_config({}, {t}, true)", crate::db::quote_literal(&self.tenant_setting)),
+        }
+    }
+
     /// The connection used for provisioning.
     pub fn admin(&self) -> Option<&DbTarget> {
         self.admin_database.as_ref().or(self.database.as_ref())

@@ -171,13 +171,12 @@ pub async fn read_only(client: &mut Client) -> Result<tokio_postgres::Transactio
     Ok(tx)
 }
 
-/// Sets the tenant context (`cfg.tenant_setting`) for the rest of the transaction, as the
-/// application does before touching tenant-scoped tables.
+/// Sets the tenant context for the rest of the transaction, as the application does before
+/// touching tenant-scoped tables ([`crate::Config::tenant_context_statement`]).
 pub async fn set_tenant(client: &impl tokio_postgres::GenericClient, cfg: &crate::Config, tenant: &str) -> Result<()> {
     client
-        .execute("SELECT set_config($1, $2, true)", &[&cfg.tenant_setting, &tenant])
+        .batch_execute(&cfg.tenant_context_statement(tenant))
         .await
-        .map(|_| ())
         .map_err(|e| Error::query(format!("setting {} for tenant {tenant}", cfg.tenant_setting), &e))
 }
 

@@ -213,9 +213,7 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
             .join(" UNION ALL ");
         let stmt = tx.prepare(&count_sql).await.map_err(|e| Error::query("preparing the per-tenant row counts", &e))?;
         for t in &mut tenants {
-            tx.execute("SELECT set_config($1, $2, true)", &[&cfg.tenant_setting, &t.id])
-                .await
-                .map_err(|e| Error::query(format!("setting {} for tenant {}", cfg.tenant_setting, t.id), &e))?;
+            db::set_tenant(&tx, cfg, &t.id).await?;
             for r in tx
                 .query(&stmt, &[&t.id])
                 .await

@@ -21,12 +21,7 @@ pub async fn aggregate(target: &DbTarget, cfg: &Config) -> Result<(Vec<Allocated
     let c = &cfg.cost;
     let k = &c.columns;
     let mut client = db::connect(target).await?;
-    let tx = client
-        .build_transaction()
-        .read_only(true)
-        .start()
-        .await
-        .map_err(|e| Error::query("starting a read-only transaction", &e))?;
+    let tx = db::read_only(&mut client).await?;
     tx.batch_execute(&format!("SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'; SET LOCAL TimeZone = 'UTC'"))
         .await
         .map_err(|e| Error::query("setting statement_timeout and TimeZone", &e))?;
@@ -58,9 +53,7 @@ pub async fn aggregate(target: &DbTarget, cfg: &Config) -> Result<(Vec<Allocated
             .await
             .map_err(|e| Error::query("listing tenants", &e))?;
         for id in ids.iter().map(|r| r.get::<_, String>(0)) {
-            tx.execute("SELECT set_config($1, $2, true)", &[&cfg.tenant_setting, &id])
-                .await
-                .map_err(|e| Error::query(format!("setting {} for tenant {id}", cfg.tenant_setting), &e))?;
+            db::set_tenant(&tx, cfg, &id).await?;
             rows.extend(
                 tx.query(&stmt, &[])
                     .await

@@ -237,7 +237,7 @@ pub fn evaluate_live(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Fin
         out.push(
             INCONCLUSIVE
                 .finding(Status::Warn, "context", format!("inconclusive: the tenant context never took effect: no probe tenant ({}) saw any of its own rows", obs.tenants.join(", ")))
-                .with_evidence(json!({"tenant_setting": setting, "context_sql": probe::context_sql(cfg, "<tenant>"), "settings_read_by_policies": cat.settings_read}))
+                .with_evidence(json!({"tenant_setting": setting, "context_sql": cfg.tenant_context_statement("<tenant>"), "settings_read_by_policies": cat.settings_read}))
                 .with_remedy("check BRIDGE_TENANT_SETTING (the setting the policies read) and BRIDGE_TENANT_CONTEXT_SQL (how the application sets it)"),
         );
     } else {
@@ -309,7 +309,7 @@ pub fn evaluate_live(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Fin
         (Some(v), _) => out.push(
             CONTEXT_LEAK
                 .finding(Status::Fail, setting, format!("expected `{setting}` unset in a new transaction, found `{v}` after the transaction that set it committed"))
-                .with_evidence(json!({"value_after_commit": v, "rows_after_commit": obs.rows_after_commit, "context_sql": probe::context_sql(cfg, "<tenant>")}))
+                .with_evidence(json!({"value_after_commit": v, "rows_after_commit": obs.rows_after_commit, "context_sql": cfg.tenant_context_statement("<tenant>")}))
                 .with_remedy(format!("set the context transaction-locally: SELECT set_config('{setting}', $1, true) inside the request's transaction (never SET)")),
         ),
         (None, Some((t, n))) if *n > 0 => out.push(

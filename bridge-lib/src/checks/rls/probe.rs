@@ -6,7 +6,7 @@
 
 use super::catalog::{Catalog, Relation};
 use crate::config::Config;
-use crate::db::{quote_ident, quote_literal};
+use crate::db::{self, quote_ident, quote_literal};
 use crate::error::sqlstate;
 use crate::{Error, Result};
 use serde::Serialize;
@@ -102,14 +102,6 @@ pub struct Observations {
 
 /// Rows counted per relation at most (bounds the probe on large tables).
 const ROW_CAP: i64 = 100_000;
-
-/// The SQL that sets the tenant context, as the application does it.
-pub fn context_sql(cfg: &Config, tenant: &str) -> String {
-    match &cfg.tenant_context_sql {
-        Some(template) => template.replace("{tenant}", &quote_literal(tenant)),
-        None => format!("SELECT set_config({}, {}, true)", quote_literal(&cfg.tenant_setting), quote_literal(tenant)),
-    }
-}
 
 fn failed(e: &tokio_postgres::Error) -> (String, String) {
     (sqlstate(e).unwrap_or_default(), crate::error::describe_pg_error(e))
@@ -280,7 +272,7 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
         })
         .collect();
     for t in &tenants {
-        exec(client, &context_sql(cfg, t), &format!("setting the tenant context for `{t}`")).await?;
+        db::set_tenant(client, cfg, t).await?;
         obs.reads.insert(t.clone(), count_all(client, cfg, &readable, t).await?);
         let mut fns = BTreeMap::new();
         for f in &probeable {
@@ -311,7 +303,7 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
     // 4. cross-tenant writes: the first tenant against the second, on every writable table
     if tenants.len() >= 2 {
         let (a, b) = (&tenants[0], &tenants[1]);
-        exec(client, &context_sql(cfg, a), &format!("setting the tenant context for `{a}`")).await?;
+        db::set_tenant(client, cfg, a).await?;
         let writable: Vec<&Relation> =
             cat.relations.iter().filter(|r| r.is_table() && r.select && (r.insert || r.update || r.delete)).collect();
         let names: Vec<String> = writable.iter().map(|r| r.name.clone()).collect();
@@ -391,7 +383,7 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
     // 5. pooled-connection leak: set the context the application's way, commit, look again
     if let Some(a) = tenants.first() {
         exec(client, "BEGIN READ ONLY", "starting the context-leak probe").await?;
-        exec(client, &context_sql(cfg, a), "setting the tenant context for the leak probe").await?;
+        db::set_tenant(client, cfg, a).await?;
         exec(client, "COMMIT", "ending the context-leak probe's first transaction").await?;
         exec(client, "BEGIN READ ONLY", "starting the context-leak probe's second transaction").await?;
         let row = client

@@ -7,10 +7,13 @@ fails. The run fails on any cell error and on any stderr output in a cell that c
 
   run_notebook.py NOTEBOOK [--out DIR] [--name NAME]
                   [--expect-fail-at-last-cell] [--expect-text TEXT ...] [--forbid-env VAR ...]
+                  [--runs N]
 
 --expect-fail-at-last-cell  the run must fail, and only at the last code cell (the verdict)
 --expect-text TEXT          the saved outputs must contain TEXT
 --forbid-env VAR            the value of $VAR must appear in no output, saved file or error
+--runs N                    Run All N times in one kernel and print each run's time (the saved
+                            notebook holds the last run)
 Exit status: 0 when the run is as expected, 1 otherwise.
 """
 import argparse
@@ -69,6 +72,7 @@ def main():
     ap.add_argument("--expect-fail-at-last-cell", action="store_true")
     ap.add_argument("--expect-text", action="append", default=[])
     ap.add_argument("--forbid-env", action="append", default=[])
+    ap.add_argument("--runs", type=int, default=1, help="Run All this many times in one kernel (timing)")
     a = ap.parse_args()
 
     # the kernel inherits these: CI's evcxr settings (a panic fails its cell) and rust-src
@@ -100,7 +104,16 @@ def main():
     began = time.monotonic()
     error = None
     try:
-        client.execute()
+        if a.runs == 1:
+            client.execute()
+        else:
+            # Run All several times in one kernel, as a learner who clicks Run All again does
+            with client.setup_kernel():
+                for run in range(1, a.runs + 1):
+                    t = time.monotonic()
+                    for index, cell in enumerate(nb.cells):
+                        client.execute_cell(cell, index)
+                    print(f"run_notebook: Run All #{run} in one kernel: {time.monotonic() - t:.1f} s")
     except CellExecutionError as e:
         error = str(e)
     except Exception as e:  # a timeout, a dead kernel

@@ -7,18 +7,23 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo fmt --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# the notebook's build of the library (no polars, no HTTP client) must stay clean and tested too
+cargo clippy -p bridge-lib --no-default-features --all-targets --quiet -- -D warnings
 cargo test --workspace
+cargo test -p bridge-lib --no-default-features --lib --quiet
 
 NOTEBOOK=Bridge_L3_M11_1_to_M11_2_Readiness.ipynb
 RUN=(python3 scripts/run_notebook.py "$NOTEBOOK" --out out/test)
 unset DATABASE_URL BRIDGE_ADMIN_DATABASE_URL PINECONE_API_KEY PINECONE_INDEX PINECONE_INDEX_HOST BRIDGE_NOTEBOOK_DEMO
 
 echo "test: notebook on the clean demo"
-"${RUN[@]}" --name clean --expect-text "using the embedded demo" --expect-text "verdict: ready"
+"${RUN[@]}" --name clean --expect-text "using the embedded demo" --expect-text "verdict: ready" \
+  --expect-text "cost variance by provider and period" --expect-text "namespace usage as percent of quota"
 
 echo "test: notebook on the broken demo (must fail at the verdict, showing the planted flaws)"
 BRIDGE_NOTEBOOK_DEMO=broken "${RUN[@]}" --name broken --expect-fail-at-last-cell \
-  --expect-text "verdict: not ready" --expect-text "too-few-test-tenants" --expect-text "test-tenants-share-one-tier"
+  --expect-text "verdict: not ready" --expect-text "too-few-test-tenants" --expect-text "test-tenants-share-one-tier" \
+  --expect-text "cost COST001 allocation-variance-over-threshold: anthropic 2026-11"
 
 echo "test: notebook with a planted password and API key (neither may show anywhere)"
 export PLANTED_PASSWORD="planted-pw-$RANDOM-9c1e" PLANTED_KEY="planted-key-$RANDOM-4b7d"

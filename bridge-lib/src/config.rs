@@ -642,6 +642,7 @@ impl Config {
             let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
             v.push(("BRIDGE_DATA_DIR", Secret::new(dir.display().to_string())));
         }
+        self.cost.push_env(&mut v, &path);
         v
     }
 }
@@ -673,6 +674,20 @@ pub const ENV_VARS: &[&str] = &[
     "BRIDGE_CAPACITY_HORIZON_DAYS",
     "BRIDGE_SUPPRESSIONS",
     "BRIDGE_DATA_DIR",
+    "BRIDGE_BILLED_FILES",
+    "BRIDGE_ALLOCATED_FILES",
+    "BRIDGE_COST_TABLE",
+    "BRIDGE_COST_COL_TENANT",
+    "BRIDGE_COST_COL_PROVIDER",
+    "BRIDGE_COST_COL_MODEL",
+    "BRIDGE_COST_COL_TIME",
+    "BRIDGE_COST_COL_COST",
+    "BRIDGE_COST_WARN",
+    "BRIDGE_COST_FAIL",
+    "BRIDGE_COST_CURRENCY",
+    "BRIDGE_COST_PROVIDERS",
+    "BRIDGE_COST_UNALLOCATABLE",
+    "BRIDGE_COST_TOP_TENANTS",
 ];
 
 /// Accepts `name` or `schema.name` made of letters, digits and underscores.
@@ -732,7 +747,7 @@ pub struct LedgerColumns {
 }
 
 /// Settings of the cost reconciliation check (#2).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CostConfig {
     /// The provider exports that are the truth: plain invoice CSV, FOCUS CSV/Parquet, OpenAI
     /// costs JSON, Anthropic cost report JSON (`BRIDGE_BILLED_FILES`, comma-separated; default
@@ -786,6 +801,37 @@ impl Default for CostConfig {
 }
 
 impl CostConfig {
+    /// Adds these settings to a child's environment ([`Config::child_env`]); `path` makes a
+    /// file path absolute, since the child runs in another folder.
+    fn push_env(&self, v: &mut Vec<(&'static str, Secret)>, path: &impl Fn(&PathBuf) -> Secret) {
+        let join = |items: &[PathBuf]| {
+            Secret::new(items.iter().map(|p| path(p).expose().to_string()).collect::<Vec<_>>().join(","))
+        };
+        if !self.billed_files.is_empty() {
+            v.push(("BRIDGE_BILLED_FILES", join(&self.billed_files)));
+        }
+        if !self.allocated_files.is_empty() {
+            v.push(("BRIDGE_ALLOCATED_FILES", join(&self.allocated_files)));
+        }
+        let k = &self.columns;
+        for (var, value) in [
+            ("BRIDGE_COST_TABLE", &self.table),
+            ("BRIDGE_COST_COL_TENANT", &k.tenant),
+            ("BRIDGE_COST_COL_PROVIDER", &k.provider),
+            ("BRIDGE_COST_COL_MODEL", &k.model),
+            ("BRIDGE_COST_COL_TIME", &k.time),
+            ("BRIDGE_COST_COL_COST", &k.cost),
+            ("BRIDGE_COST_CURRENCY", &self.currency),
+        ] {
+            v.push((var, Secret::new(value)));
+        }
+        v.push(("BRIDGE_COST_WARN", Secret::new(self.warn.to_string())));
+        v.push(("BRIDGE_COST_FAIL", Secret::new(self.fail.to_string())));
+        v.push(("BRIDGE_COST_PROVIDERS", Secret::new(self.providers.join(","))));
+        v.push(("BRIDGE_COST_UNALLOCATABLE", Secret::new(self.unallocatable.join(","))));
+        v.push(("BRIDGE_COST_TOP_TENANTS", Secret::new(self.top_tenants.to_string())));
+    }
+
     /// Reads the `BRIDGE_COST_*` variables (empty values already filtered out by `get`).
     fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self> {
         let mut c = CostConfig::default();
@@ -923,6 +969,12 @@ mod tests {
         c.tenant_tables = vec!["documents".into()];
         c.capacity.namespace_prefix = "ns-".into();
         c.capacity.snapshot = Some(PathBuf::from("/nonexistent/stats.json"));
+        c.cost.billed_files = vec![PathBuf::from("/nonexistent/a.csv"), PathBuf::from("/nonexistent/b.json")];
+        c.cost.allocated_files = vec![PathBuf::from("/nonexistent/ledger.parquet")];
+        c.cost.columns.cost = "amount".into();
+        (c.cost.warn, c.cost.fail, c.cost.top_tenants) = (0.03, 0.2, 3);
+        c.cost.providers.push("cohere".into());
+        c.cost.unallocatable = vec!["tax".into()];
         let back = round_trip(&c);
         let (a, b) = (c.database.as_ref().unwrap(), back.database.as_ref().unwrap());
         // `tls` decides; from_parts leaves tokio-postgres's own ssl_mode at its default
@@ -941,6 +993,7 @@ mod tests {
         assert_eq!(back.tenant_context_sql, c.tenant_context_sql);
         assert_eq!((back.probe_tenants, back.tenant_tables), (c.probe_tenants.clone(), c.tenant_tables.clone()));
         assert_eq!(back.capacity, c.capacity);
+        assert_eq!(back.cost, c.cost);
         let shown = format!("{:?}", c.child_env());
         assert!(!shown.contains("p'w") && !shown.contains("adm-pw") && !shown.contains("pc-key"), "{shown}");
     }

@@ -136,7 +136,7 @@ impl Env {
     /// Runs one check: in this process when this build includes it, otherwise through the
     /// `bridge` binary with this configuration (see [`Env::check_with_binary`]).
     pub fn check(&self, id: CheckId) -> CheckOutcome {
-        if crate::checks::compiled_in(id) || self.config.is_unconfigured() {
+        if crate::checks::runs_here(id, &self.config) || self.config.is_unconfigured() {
             block_on(crate::run_check(&self.config, id))
         } else {
             self.check_with_binary(id)

@@ -33,6 +33,7 @@ async fn broken_demo_catches_the_namespace_over_80_percent_and_the_orphan() {
     assert_eq!((orphan.key.as_str(), orphan.status), ("CAP006:hooli", Status::Warn));
     let chart = bridge_lib::render::capacity_chart(&o).0;
     assert!(chart.contains("<svg") && chart.contains("globex") && chart.contains("87.0%"), "{chart}");
+    assert!(bridge_lib::render::outcome_html(&o).contains(&chart), "the chart is in the check's output");
 }
 
 #[tokio::test]

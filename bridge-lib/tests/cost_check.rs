@@ -34,6 +34,11 @@ async fn clean_demo_reconciles_within_five_percent() {
     assert_eq!(o.data["tenants"].as_array().unwrap().len(), 6 * 3 * 2, "tenant x provider/model x month");
     let chart = bridge_lib::render::cost_chart(&o).0;
     assert_eq!(chart.matches("#1a7f37").count(), 6, "six green bars");
+    let shown = bridge_lib::render::outcome_html(&o);
+    assert!(
+        shown.contains("<svg") && shown.contains("cost variance by provider and period"),
+        "the chart is in the output"
+    );
 }
 
 #[tokio::test]

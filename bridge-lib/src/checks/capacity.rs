@@ -30,7 +30,7 @@ use crate::config::{CapacityConfig, Config};
 use crate::db::{self, quote_literal, quote_qualified};
 use crate::finding::{Finding, Rule, Status};
 use crate::pinecone::history::{self, days_until, fit, Snapshot};
-use crate::pinecone::{self, Client, IndexDescription, IndexKind, IndexStats};
+use crate::pinecone::{self, IndexDescription, IndexKind, IndexStats};
 use crate::report::{CheckId, CheckOutcome};
 use crate::{Error, Result};
 use serde::Serialize;
@@ -198,7 +198,12 @@ pub async fn gather_usage(cfg: &Config) -> Result<Usage> {
     let Some(p) = &cfg.pinecone else {
         return Err(Error::config("PINECONE_API_KEY is not set", "set PINECONE_API_KEY, or BRIDGE_PINECONE_SNAPSHOT"));
     };
-    let client = Client::new(p)?;
+    read_live(p).await
+}
+
+#[cfg(feature = "pinecone-api")]
+async fn read_live(p: &crate::config::PineconeConfig) -> Result<Usage> {
+    let client = pinecone::Client::new(p)?;
     match tokio::time::timeout(PINECONE_LIMIT, read_index(&client)).await {
         Ok(r) => r,
         Err(_) => {
@@ -207,7 +212,16 @@ pub async fn gather_usage(cfg: &Config) -> Result<Usage> {
     }
 }
 
-async fn read_index(client: &Client) -> Result<Usage> {
+#[cfg(not(feature = "pinecone-api"))]
+async fn read_live(_: &crate::config::PineconeConfig) -> Result<Usage> {
+    Err(Error::config(
+        "this build of bridge-lib has no Pinecone client (feature `pinecone-api` is off)",
+        "run the check through the `bridge` binary (the notebook does this itself), or build with the feature",
+    ))
+}
+
+#[cfg(feature = "pinecone-api")]
+async fn read_index(client: &pinecone::Client) -> Result<Usage> {
     let p = client.config();
     let index = match &p.index {
         Some(name) => Some(client.describe_index(name).await?),

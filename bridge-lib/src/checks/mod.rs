@@ -29,8 +29,16 @@ pub async fn run(id: CheckId, cfg: &Config) -> Result<CheckOutcome> {
 pub fn compiled_in(id: CheckId) -> bool {
     match id {
         CheckId::Cost => cfg!(feature = "cost"),
-        CheckId::Rls | CheckId::Capacity | CheckId::Tenants => true,
+        CheckId::Capacity => cfg!(feature = "pinecone-api"),
+        CheckId::Rls | CheckId::Tenants => true,
     }
+}
+
+/// Whether this build can run `id` on `cfg` itself: a check not [`compiled_in`] still runs
+/// here when it needs none of the missing parts (the capacity check on a saved snapshot, or
+/// with no Pinecone configured, reads no API).
+pub fn runs_here(id: CheckId, cfg: &crate::Config) -> bool {
+    compiled_in(id) || (id == CheckId::Capacity && (cfg.capacity.snapshot.is_some() || cfg.pinecone.is_none()))
 }
 
 /// Every rule of every check, for `bridge explain`.
@@ -49,4 +57,21 @@ pub(crate) fn skipped(check: CheckId, rule: &Rule, why: &str, set: &str) -> Chec
         check,
         vec![rule.finding(Status::Skip, "", format!("skipped: {why}")).with_remedy(set.to_string())],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacity_runs_here_unless_it_needs_the_missing_client() {
+        let mut cfg = crate::Config::default();
+        assert!(runs_here(CheckId::Capacity, &cfg), "no Pinecone: the check skips here");
+        cfg.pinecone = Some(crate::config::PineconeConfig::new("pc-key"));
+        assert_eq!(runs_here(CheckId::Capacity, &cfg), cfg!(feature = "pinecone-api"));
+        cfg.capacity.snapshot = Some("stats.json".into());
+        assert!(runs_here(CheckId::Capacity, &cfg), "a saved snapshot needs no client");
+        assert_eq!(runs_here(CheckId::Cost, &cfg), cfg!(feature = "cost"));
+        assert!(runs_here(CheckId::Rls, &cfg) && runs_here(CheckId::Tenants, &cfg));
+    }
 }

@@ -184,5 +184,7 @@ pub fn demo_cost_config() -> crate::config::CostConfig {
 
 /// The folder of shipped sample data (`data/demo/` at the top of the repository).
 pub fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("data").join("demo")
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("data").join("demo");
+    // without the `..`, so paths in evidence read plainly and match what a child process reports
+    std::fs::canonicalize(&dir).unwrap_or(dir)
 }

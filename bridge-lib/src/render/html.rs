@@ -63,8 +63,16 @@ pub fn outcome_html(o: &CheckOutcome) -> String {
     if !o.findings.is_empty() {
         h.push_str(&findings_html(&o.findings));
     }
-    if o.check == crate::CheckId::Rls {
-        h.push_str(&super::rls_matrix_html(o));
+    // each check's picture under its findings, when the check measured something
+    match o.check {
+        crate::CheckId::Rls => h.push_str(&super::rls_matrix_html(o)),
+        crate::CheckId::Cost if o.data["variance"].as_array().is_some_and(|v| !v.is_empty()) => {
+            h.push_str(&super::cost_chart(o).0)
+        }
+        crate::CheckId::Capacity if o.data["tenants"].as_array().is_some_and(|v| !v.is_empty()) => {
+            h.push_str(&super::capacity_chart(o).0)
+        }
+        _ => {}
     }
     h
 }

@@ -35,10 +35,14 @@ pub async fn aggregate(target: &DbTarget, cfg: &Config) -> Result<(Vec<Allocated
         quote_ident(&k.cost),
     );
     let bad = format!("{cost} IS NULL OR {tm} IS NULL OR {cost}::float8 < 0 OR {cost}::float8 = 'NaN'::float8");
+    // per row only date_trunc (cheap) and the bad-row test; the month is formatted per group. A
+    // bad row fails the check below, so the sum need not leave it out.
     let sql = format!(
-        "SELECT {t}::text, {p}::text, {m}::text, to_char({tm}, 'YYYY-MM'),
-                coalesce(sum({cost}) FILTER (WHERE NOT ({bad})), 0)::numeric::text, count(*), count(*) FILTER (WHERE {bad})
-           FROM {table} GROUP BY 1, 2, 3, 4"
+        "SELECT tenant, provider, model, to_char(month, 'YYYY-MM'), total::text, events, bad
+           FROM (SELECT {t}::text AS tenant, {p}::text AS provider, {m}::text AS model,
+                        date_trunc('month', {tm}) AS month, coalesce(sum({cost}), 0)::numeric AS total,
+                        count(*) AS events, count(*) FILTER (WHERE {bad}) AS bad
+                   FROM {table} GROUP BY 1, 2, 3, 4) per_month"
     );
     let stmt = tx.prepare(&sql).await.map_err(|e| Error::query(format!("preparing the aggregate of {table}"), &e))?;
     let rls: bool = tx

@@ -746,6 +746,19 @@ pub struct LedgerColumns {
     pub cost: String,
 }
 
+impl LedgerColumns {
+    /// Each column with the variable that names it, in ledger order.
+    pub fn by_variable(&self) -> [(&'static str, &str); 5] {
+        [
+            ("BRIDGE_COST_COL_TENANT", &self.tenant),
+            ("BRIDGE_COST_COL_PROVIDER", &self.provider),
+            ("BRIDGE_COST_COL_MODEL", &self.model),
+            ("BRIDGE_COST_COL_TIME", &self.time),
+            ("BRIDGE_COST_COL_COST", &self.cost),
+        ]
+    }
+}
+
 /// Settings of the cost reconciliation check (#2).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CostConfig {
@@ -813,16 +826,8 @@ impl CostConfig {
         if !self.allocated_files.is_empty() {
             v.push(("BRIDGE_ALLOCATED_FILES", join(&self.allocated_files)));
         }
-        let k = &self.columns;
-        for (var, value) in [
-            ("BRIDGE_COST_TABLE", &self.table),
-            ("BRIDGE_COST_COL_TENANT", &k.tenant),
-            ("BRIDGE_COST_COL_PROVIDER", &k.provider),
-            ("BRIDGE_COST_COL_MODEL", &k.model),
-            ("BRIDGE_COST_COL_TIME", &k.time),
-            ("BRIDGE_COST_COL_COST", &k.cost),
-            ("BRIDGE_COST_CURRENCY", &self.currency),
-        ] {
+        let named = [("BRIDGE_COST_TABLE", self.table.as_str()), ("BRIDGE_COST_CURRENCY", &self.currency)];
+        for (var, value) in self.columns.by_variable().into_iter().chain(named) {
             v.push((var, Secret::new(value)));
         }
         v.push(("BRIDGE_COST_WARN", Secret::new(self.warn.to_string())));

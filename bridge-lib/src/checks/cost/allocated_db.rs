@@ -137,13 +137,7 @@ async fn check_columns(tx: &tokio_postgres::Transaction<'_>, cfg: &Config) -> Re
     }
     let cols: BTreeMap<String, (String, String)> = rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2)))).collect();
     let k = &c.columns;
-    for (var, name) in [
-        ("BRIDGE_COST_COL_TENANT", &k.tenant),
-        ("BRIDGE_COST_COL_PROVIDER", &k.provider),
-        ("BRIDGE_COST_COL_MODEL", &k.model),
-        ("BRIDGE_COST_COL_TIME", &k.time),
-        ("BRIDGE_COST_COL_COST", &k.cost),
-    ] {
+    for (var, name) in k.by_variable() {
         if !cols.contains_key(name) {
             return Err(Error::config(
                 format!(

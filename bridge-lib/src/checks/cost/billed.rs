@@ -251,6 +251,7 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
         description: t.get(c.description, row).to_string(),
         open: matches!(status.as_str(), "open" | "estimated" | "pending" | "provisional" | "draft" | "preliminary"),
         identity,
+        more_pages: false,
     })
 }
 
@@ -322,7 +323,9 @@ pub fn read_json(name: &str, text: &str) -> Result<Vec<BilledLine>> {
     if lines.is_empty() {
         return Err(input(name, "the export has buckets but no cost lines", "request a range that has costs"));
     }
+    let more_pages = v.get("has_more").and_then(Value::as_bool).unwrap_or(false);
     for l in &mut lines {
+        l.more_pages = more_pages;
         l.open = match (reach.get(&l.period), period_end_days(&l.period)) {
             (Some(r), Some(end)) => *r < end,
             _ => true,
@@ -358,6 +361,7 @@ fn json_line(
         description,
         open: false,
         identity: String::new(),
+        more_pages: false,
     })
 }
 

@@ -196,6 +196,9 @@ pub struct BilledLine {
     /// What makes two lines the same line (for duplicate detection).
     #[serde(skip)]
     pub identity: String,
+    /// Read from one page of a cost API response saved with `has_more: true`: pages follow.
+    #[serde(skip)]
+    pub more_pages: bool,
 }
 
 /// A provider name seen in the inputs that is not a known provider.
@@ -685,6 +688,7 @@ fn read_files(c: &CostConfig) -> Result<Gathered> {
         g.unknown_providers.extend(unknown);
         g.billed_sources.push(path.display().to_string());
     }
+    missing_last_page(&g.billed)?;
     if !c.allocated_files.is_empty() {
         let (rows, unknown) = ledger::aggregate_files(&c.allocated_files, c)?;
         g.allocated = rows;
@@ -695,6 +699,29 @@ fn read_files(c: &CostConfig) -> Result<Gathered> {
         );
     }
     Ok(g)
+}
+
+/// A provider whose every export is a cost API page with more pages after it is missing at
+/// least its last page: its bill would be too low.
+#[cfg(feature = "cost")]
+fn missing_last_page(billed: &[BilledLine]) -> Result<()> {
+    let mut files: BTreeMap<&str, BTreeMap<&str, bool>> = BTreeMap::new();
+    for l in billed {
+        files.entry(&l.provider).or_default().entry(&l.source).or_insert(l.more_pages);
+    }
+    match files.iter().find(|(_, by_file)| by_file.values().all(|more| *more)) {
+        Some((provider, by_file)) => Err(crate::Error::Input {
+            location: by_file.keys().copied().collect::<Vec<_>>().join(", "),
+            reason: format!(
+                "the {provider} cost export is one page of several (`has_more` is true) and no later page is listed, \
+                 so its bill would be too low"
+            ),
+            fix: "save every page (request again with `page` set to `next_page` until `has_more` is false) and list \
+                  each file in BRIDGE_BILLED_FILES"
+                .into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Merges aggregate rows whose provider is as written (each with where it was read) into rows
@@ -760,7 +787,32 @@ mod tests {
             description: format!("{provider} {category}"),
             open: false,
             identity: format!("{provider}|{period}|{category}|{dollars}"),
+            more_pages: false,
         }
+    }
+
+    #[cfg(feature = "cost")]
+    #[test]
+    fn a_cost_api_page_without_its_last_page_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("bridge-pages-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let page = |day: u32, more: bool| {
+            format!(
+                r#"{{"data":[{{"starting_at":"2026-10-{day:02}T00:00:00Z","ending_at":"2026-10-{:02}T00:00:00Z",
+                "results":[{{"amount":"100","currency":"USD","cost_type":"tokens"}}]}}],"has_more":{more}}}"#,
+                day + 1
+            )
+        };
+        let first = dir.join("page1.json");
+        std::fs::write(&first, page(1, true)).unwrap();
+        let c = CostConfig { billed_files: vec![first.clone()], ..CostConfig::default() };
+        let e = read_files(&c).unwrap_err().to_string();
+        assert!(e.contains("page1.json") && e.contains("`has_more` is true") && e.contains("next_page"), "{e}");
+        let last = dir.join("page2.json");
+        std::fs::write(&last, page(2, false)).unwrap();
+        let c = CostConfig { billed_files: vec![first, last], ..CostConfig::default() };
+        assert_eq!(read_files(&c).unwrap().billed.len(), 2, "every page listed: both read");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     fn codes(fs: &[Finding], code: &str) -> Vec<Status> {

@@ -8,7 +8,8 @@
 # (start-up, imports, reading, aggregating, reconciling, output), from /usr/bin/time, fastest of
 # BENCH_REPEAT runs (default 3; the file is in the page cache after the first).
 # BENCH_PROFILE=dev reuses the test build (dependencies at opt-level 1) instead of a release
-# build; BENCH_DATA moves the generated files (default /tmp/bridge-cost-bench).
+# build; BENCH_SIMD=1 builds with nightly Rust and the `simd` feature (polars' SIMD kernels);
+# BENCH_DATA moves the generated files (default /tmp/bridge-cost-bench).
 set -euo pipefail
 ROWS="${1:-10000000}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -27,9 +28,11 @@ fi
 PROFILE="${BENCH_PROFILE:-release}"
 DIR=$([ "$PROFILE" = release ] && echo release || echo debug)
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-[ -n "${BENCH_SKIP_BUILD:-}" ] || (cd "$ROOT" && cargo build --profile "$PROFILE" -p bridge-lib --bin bridge --example cost_pg_bench)
+BUILD=(cargo build)
+[ -z "${BENCH_SIMD:-}" ] || BUILD=(cargo +nightly build --features simd)
+[ -n "${BENCH_SKIP_BUILD:-}" ] || (cd "$ROOT" && "${BUILD[@]}" --profile "$PROFILE" -p bridge-lib --bin bridge --example cost_pg_bench)
 BRIDGE="$TARGET/$DIR/bridge"
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB; bridge built with profile $PROFILE; $("$PY" -c 'import pandas, duckdb; print("pandas", pandas.__version__, "duckdb", duckdb.__version__)')"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB; bridge built with ${BUILD[*]} --profile $PROFILE; $("$PY" -c 'import pandas, duckdb; print("pandas", pandas.__version__, "duckdb", duckdb.__version__)')"
 
 REPEAT="${BENCH_REPEAT:-3}"
 # measure NAME CMD...: runs CMD $REPEAT times (stdout kept in $DATA/NAME.out); prints the fastest

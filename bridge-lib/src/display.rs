@@ -54,11 +54,7 @@ impl crate::nb::Env {
         let how = crate::report::CheckId::ALL
             .iter()
             .map(|id| {
-                let w = if crate::checks::runs_here(*id, &self.config) {
-                    "in the notebook"
-                } else {
-                    "through the bridge binary"
-                };
+                let w = if self.runs_here(*id) { "in the notebook" } else { "through the bridge binary" };
                 format!("{id}: {w}")
             })
             .collect::<Vec<_>>()

@@ -136,11 +136,17 @@ impl Env {
     /// Runs one check: in this process when this build includes it, otherwise through the
     /// `bridge` binary with this configuration (see [`Env::check_with_binary`]).
     pub fn check(&self, id: CheckId) -> CheckOutcome {
-        if crate::checks::runs_here(id, &self.config) || self.config.is_unconfigured() {
+        if self.runs_here(id) {
             block_on(crate::run_check(&self.config, id))
         } else {
             self.check_with_binary(id)
         }
+    }
+
+    /// Whether [`Env::check`] runs `id` in this process: this build can run it on this
+    /// configuration, or nothing is configured and every check skips.
+    pub fn runs_here(&self, id: CheckId) -> bool {
+        crate::checks::runs_here(id, &self.config) || self.config.is_unconfigured()
     }
 
     /// Runs one check through `bridge check --only ID --format json`, passing this

@@ -28,7 +28,7 @@ pub async fn run(id: CheckId, cfg: &Config) -> Result<CheckOutcome> {
 /// the `bridge` binary instead (see [`crate::nb::Env::check`]).
 pub fn compiled_in(id: CheckId) -> bool {
     match id {
-        CheckId::Cost => cfg!(feature = "cost"),
+        CheckId::Cost => cost::compiled_in(),
         CheckId::Capacity => cfg!(feature = "pinecone-api"),
         CheckId::Rls | CheckId::Tenants => true,
     }

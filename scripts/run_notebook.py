@@ -138,9 +138,10 @@ def main():
     print(f"run_notebook: {name}: {elapsed:.1f} s, saved {out_nb} and {out_html}")
     timings = [f"{cell_seconds(c):.1f}" for c in code_cells]
     print(f"run_notebook: seconds per code cell: {' '.join(timings)}")
-    for line in cell_text(code_cells[-1]).splitlines() if code_cells else []:
-        if line.startswith(("verdict:", "must fix:")):
-            print("  " + line)
+    # the verdict cell prints these lines and also shows the report, which repeats the verdict
+    summary = [l for l in cell_text(code_cells[-1]).splitlines() if l.startswith(("verdict:", "must fix:"))] if code_cells else []
+    for line in dict.fromkeys(summary):
+        print("  " + line)
 
     ok = True
     if a.expect_fail_at_last_cell:

@@ -30,23 +30,57 @@ impl Status {
     }
 }
 
-/// A rule: the fixed part of a finding, declared once next to the check that emits it.
+/// A rule: the fixed part of a finding, declared once as a `static` next to the small function
+/// that emits it (the check's `evaluate` is a list of calls to those functions).
 ///
-/// `rationale` is the rule's documentation (what it checks, why it matters); `bridge explain
-/// CODE` prints it.
+/// Every rule of every check is declared the same way, a struct literal with all fields:
+///
+/// ```
+/// use bridge_lib::{CheckId, Rule};
+/// /// A namespace at or over 80% of its quota.
+/// pub static NEAR_QUOTA: Rule = Rule {
+///     check: CheckId::Capacity,
+///     code: "CAP001",
+///     name: "namespace-near-quota",
+///     title: "a tenant's namespace is at or over 80% of its quota",
+///     checks: "Each tenant's namespace record count against its tier's quota.",
+///     why: "Serverless Pinecone has no per-namespace limit, so the quota is the only brake.",
+///     remedy: "Raise the tenant's tier or delete stale records.",
+///     limits: "Counts records, not bytes.",
+/// };
+/// assert!(NEAR_QUOTA.explain().contains("Why it matters"));
+/// ```
+///
+/// `bridge explain CODE` prints [`Rule::explain`].
 #[derive(Debug, Clone, Copy)]
 pub struct Rule {
+    /// The check that owns the rule.
+    pub check: crate::report::CheckId,
     /// Stable code, for example `TEN001`.
     pub code: &'static str,
     /// Kebab-case name that names the problem, for example `too-few-test-tenants`.
     pub name: &'static str,
     /// One-line title.
     pub title: &'static str,
-    /// What it checks and why it matters.
-    pub rationale: &'static str,
+    /// What it checks.
+    pub checks: &'static str,
+    /// Why it matters.
+    pub why: &'static str,
+    /// The usual remedy (a finding carries the exact one for its object).
+    pub remedy: &'static str,
+    /// Known limits: what the rule does not see.
+    pub limits: &'static str,
 }
 
 impl Rule {
+    /// The rule's documentation as plain text, with fixed headings (what `bridge explain` prints).
+    pub fn explain(&self) -> String {
+        format!(
+            "{} {}: {}\n\nWhat it checks\n  {}\n\nWhy it matters\n  {}\n\nRemedy\n  {}\n\nKnown limits\n  {}\n",
+            self.code, self.name, self.title, self.checks, self.why, self.remedy, self.limits
+        )
+    }
+
     /// A finding of this rule about `object` (a table, a tenant, a provider…), which also makes
     /// its suppression key `CODE:object`.
     pub fn finding(&self, status: Status, object: &str, detail: impl Into<String>) -> Finding {

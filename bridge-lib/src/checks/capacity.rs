@@ -47,75 +47,111 @@ pub const LIST_NAMESPACES_UP_TO: usize = 10_000;
 
 /// Skipped: Pinecone or the database not configured.
 pub static SKIPPED: Rule = Rule {
+    check: crate::report::CheckId::Capacity,
     code: "CAP000",
     name: "capacity-check-skipped",
     title: "namespace capacity not checked",
-    rationale: "Without PINECONE_API_KEY (or a saved snapshot in BRIDGE_PINECONE_SNAPSHOT) and DATABASE_URL, \
+    checks: "",
+    why: "Without PINECONE_API_KEY (or a saved snapshot in BRIDGE_PINECONE_SNAPSHOT) and DATABASE_URL, \
                 namespaces cannot be matched to tenants, so the check is skipped with a warning.",
+    remedy: "",
+    limits: "",
 };
 /// A namespace at or over 80% of its quota.
 pub static NEAR_QUOTA: Rule = Rule {
+    check: crate::report::CheckId::Capacity,
     code: "CAP001",
     name: "namespace-near-quota",
     title: "a tenant's namespace is at or over 80% of its quota",
-    rationale: "Serverless Pinecone has no per-namespace limit, so the tenant's quota is the only brake. At 80% \
+    checks: "",
+    why: "Serverless Pinecone has no per-namespace limit, so the tenant's quota is the only brake. At 80% \
                 there is still time to raise the tier or clean up before ingestion has to be refused.",
+    remedy: "",
+    limits: "",
 };
 /// A namespace at or over 100% of its quota.
 pub static OVER_QUOTA: Rule = Rule {
+    check: crate::report::CheckId::Capacity,
     code: "CAP002",
     name: "namespace-over-quota",
     title: "a tenant's namespace is at or over its quota",
-    rationale: "A tenant past its quota is storing (and paying query cost on) more than its tier allows; \
+    checks: "",
+    why: "A tenant past its quota is storing (and paying query cost on) more than its tier allows; \
                 per-tier customization built on quotas is not enforceable until this is fixed.",
+    remedy: "",
+    limits: "",
 };
 /// Index fullness over 80%.
 pub static INDEX_FULL: Rule = Rule {
+    check: crate::report::CheckId::Capacity,
     code: "CAP003",
     name: "index-nearly-full",
     title: "index fullness is over 80%",
-    rationale: "Pod-based indexes (and dedicated read nodes) have a fixed capacity reported as index fullness; \
+    checks: "",
+    why: "Pod-based indexes (and dedicated read nodes) have a fixed capacity reported as index fullness; \
                 a full index rejects upserts for every tenant at once. Pinecone's own alert example fires at 0.8.",
+    remedy: "",
+    limits: "",
 };
 /// Namespace count near the plan's limit.
 pub static NAMESPACE_LIMIT: Rule = Rule {
+    check: crate::report::CheckId::Capacity,
     code: "CAP004",
     name: "namespace-count-near-limit",
     title: "the index is near its plan's namespace limit",
-    rationale: "With one namespace per tenant, the plan's namespaces-per-index limit caps the number of tenants; \
+    checks: "",
+    why: "With one namespace per tenant, the plan's namespaces-per-index limit caps the number of tenants; \
                 past it Pinecone answers 403 QUOTA_EXCEEDED and new tenants cannot be onboarded.",
+    remedy: "",
+    limits: "",
 };
 /// An active tenant without a namespace.
 pub static NO_NAMESPACE: Rule = Rule {
+    check: crate::report::CheckId::Capacity,
     code: "CAP005",
     name: "tenant-without-namespace",
     title: "an active tenant has no namespace",
-    rationale: "An active tenant whose namespace does not exist gets empty retrieval results: its RAG answers \
+    checks: "",
+    why: "An active tenant whose namespace does not exist gets empty retrieval results: its RAG answers \
                 silently lose their grounding, and its capacity cannot be monitored.",
+    remedy: "",
+    limits: "",
 };
 /// A namespace with no tenant.
 pub static ORPHAN: Rule = Rule {
+    check: crate::report::CheckId::Capacity,
     code: "CAP006",
     name: "orphan-namespace",
     title: "a namespace belongs to no tenant",
-    rationale: "A namespace with no tenant row is data that outlived an offboarding (or a naming mismatch): it costs \
+    checks: "",
+    why: "A namespace with no tenant row is data that outlived an offboarding (or a naming mismatch): it costs \
                 storage, counts against the namespace limit, and may hold a former customer's data.",
+    remedy: "",
+    limits: "",
 };
 /// A tenant without a quota.
 pub static NO_QUOTA: Rule = Rule {
+    check: crate::report::CheckId::Capacity,
     code: "CAP007",
     name: "tenant-without-quota",
     title: "a tenant's tier has no quota",
-    rationale: "Without a quota for the tenant's tier its usage cannot be compared with anything: capacity \
+    checks: "",
+    why: "Without a quota for the tenant's tier its usage cannot be compared with anything: capacity \
                 monitoring is not configured for that tenant.",
+    remedy: "",
+    limits: "",
 };
 /// A namespace forecast to reach 80% within the horizon.
 pub static FORECAST: Rule = Rule {
+    check: crate::report::CheckId::Capacity,
     code: "CAP008",
     name: "namespace-reaches-80-percent-soon",
     title: "a namespace will reach 80% of its quota within the forecast horizon",
-    rationale: "A linear fit of the namespace's size over the saved snapshots says it crosses 80% of its quota \
+    checks: "",
+    why: "A linear fit of the namespace's size over the saved snapshots says it crosses 80% of its quota \
                 within the horizon (30 days by default): act now, while the change can be planned.",
+    remedy: "",
+    limits: "",
 };
 
 /// The rules of this check.

@@ -64,6 +64,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_rule_is_registered_once_with_its_whole_documentation() {
+        let rules = all_rules();
+        let mut codes = std::collections::BTreeSet::new();
+        let mut names = std::collections::BTreeSet::new();
+        for r in &rules {
+            assert!(codes.insert(r.code), "code {} is declared twice", r.code);
+            assert!(names.insert(r.name), "name {} is declared twice", r.name);
+            let prefix = match r.check {
+                CheckId::Rls => "RLS",
+                CheckId::Cost => "COST",
+                CheckId::Capacity => "CAP",
+                CheckId::Tenants => "TEN",
+            };
+            assert!(r.code.starts_with(prefix), "{} belongs to {} but is not {prefix}…", r.code, r.check);
+            assert!(
+                r.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}: name {} is not kebab-case",
+                r.code,
+                r.name
+            );
+            for (field, text) in
+                [("title", r.title), ("checks", r.checks), ("why", r.why), ("remedy", r.remedy), ("limits", r.limits)]
+            {
+                assert!(!text.trim().is_empty(), "{} {}: `{field}` is empty", r.code, r.name);
+            }
+        }
+    }
+
+    #[test]
     fn capacity_runs_here_unless_it_needs_the_missing_client() {
         let mut cfg = crate::Config::default();
         assert!(runs_here(CheckId::Capacity, &cfg), "no Pinecone: the check skips here");

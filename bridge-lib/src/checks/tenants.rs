@@ -28,47 +28,71 @@ use std::collections::BTreeMap;
 
 /// Skipped: no database configured.
 pub static SKIPPED: Rule = Rule {
+    check: crate::report::CheckId::Tenants,
     code: "TEN000",
     name: "tenants-check-skipped",
     title: "test tenants not checked",
-    rationale: "Without DATABASE_URL the tenants table cannot be read, so the check is skipped with a warning.",
+    checks: "",
+    why: "Without DATABASE_URL the tenants table cannot be read, so the check is skipped with a warning.",
+    remedy: "",
+    limits: "",
 };
 /// Fewer test tenants than required.
 pub static TOO_FEW: Rule = Rule {
+    check: crate::report::CheckId::Tenants,
     code: "TEN001",
     name: "too-few-test-tenants",
     title: "fewer test tenants provisioned end to end than required",
-    rationale: "Per-tenant configuration needs at least three test tenants, each active and with data in every \
+    checks: "",
+    why: "Per-tenant configuration needs at least three test tenants, each active and with data in every \
                 tenant-scoped table, to show that one tenant's configuration never reaches another.",
+    remedy: "",
+    limits: "",
 };
 /// A test tenant is not active.
 pub static INACTIVE: Rule = Rule {
+    check: crate::report::CheckId::Tenants,
     code: "TEN002",
     name: "test-tenant-inactive",
     title: "a test tenant is flagged but not active",
-    rationale: "An inactive test tenant is skipped by the application, so tests against it prove nothing.",
+    checks: "",
+    why: "An inactive test tenant is skipped by the application, so tests against it prove nothing.",
+    remedy: "",
+    limits: "",
 };
 /// A test tenant lacks rows in some tenant-scoped tables.
 pub static MISSING_DATA: Rule = Rule {
+    check: crate::report::CheckId::Tenants,
     code: "TEN003",
     name: "test-tenant-missing-data",
     title: "a test tenant has no rows in some tenant-scoped tables",
-    rationale: "A tenant is provisioned end to end only when every tenant-scoped table has rows for it that the \
+    checks: "",
+    why: "A tenant is provisioned end to end only when every tenant-scoped table has rows for it that the \
                 application can see under its own tenant context.",
+    remedy: "",
+    limits: "",
 };
 /// All test tenants on one tier.
 pub static ONE_TIER: Rule = Rule {
+    check: crate::report::CheckId::Tenants,
     code: "TEN004",
     name: "test-tenants-share-one-tier",
     title: "all test tenants are on the same tier",
-    rationale: "Per-tenant customization usually differs by tier; test tenants on one tier cannot exercise it.",
+    checks: "",
+    why: "Per-tenant customization usually differs by tier; test tenants on one tier cannot exercise it.",
+    remedy: "",
+    limits: "",
 };
 /// No tenant-scoped tables visible.
 pub static NO_TABLES: Rule = Rule {
+    check: crate::report::CheckId::Tenants,
     code: "TEN005",
     name: "no-tenant-scoped-tables",
     title: "no tenant-scoped tables visible to the application",
-    rationale: "Without a table that has the tenant column, no tenant can be shown to be provisioned end to end.",
+    checks: "",
+    why: "Without a table that has the tenant column, no tenant can be shown to be provisioned end to end.",
+    remedy: "",
+    limits: "",
 };
 
 /// The rules of this check.

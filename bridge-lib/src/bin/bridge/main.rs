@@ -218,7 +218,7 @@ fn explain(code: Option<String>) -> Result<u8, Error> {
             let r = rules.iter().find(|r| r.code.eq_ignore_ascii_case(&c) || r.name == c).ok_or_else(|| {
                 Error::config(format!("unknown finding code `{c}`"), "run `bridge explain` to list every code")
             })?;
-            println!("{} {}: {}\n\n{}", r.code, r.name, r.title, r.rationale);
+            print!("{}", r.explain());
             Ok(0)
         }
     }

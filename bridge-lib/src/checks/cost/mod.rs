@@ -56,84 +56,124 @@ use units::to_units;
 
 /// Skipped: no bill or no allocated side configured.
 pub static SKIPPED: Rule = Rule {
+    check: crate::report::CheckId::Cost,
     code: "COST000",
     name: "cost-check-skipped",
     title: "cost allocation not reconciled",
-    rationale: "Without the providers' exports (BRIDGE_BILLED_FILES) and a ledger (the database or \
+    checks: "",
+    why: "Without the providers' exports (BRIDGE_BILLED_FILES) and a ledger (the database or \
                 BRIDGE_ALLOCATED_FILES) there is nothing to reconcile, so the check is skipped with a warning.",
+    remedy: "",
+    limits: "",
 };
 /// Allocated cost differs from the bill by more than the thresholds.
 pub static VARIANCE: Rule = Rule {
+    check: crate::report::CheckId::Cost,
     code: "COST001",
     name: "allocation-variance-over-threshold",
     title: "allocated cost differs from the provider's bill",
-    rationale: "Per provider and billing period, (billed - allocated) / billed must stay within 5% (warn up to \
+    checks: "",
+    why: "Per provider and billing period, (billed - allocated) / billed must stay within 5% (warn up to \
                 10%, fail beyond). A larger gap means per-tenant costs are miscounted, dropped or priced wrong, so \
                 per-tenant pricing and quotas built on them would be wrong.",
+    remedy: "",
+    limits: "",
 };
 /// A provider billed a period with no allocation at all.
 pub static BILLED_UNALLOCATED: Rule = Rule {
+    check: crate::report::CheckId::Cost,
     code: "COST002",
     name: "billed-without-allocation",
     title: "a provider billed a period the ledger has no cost for",
-    rationale: "Money paid that no tenant is charged for: usage that bypasses the metering, or a provider the \
+    checks: "",
+    why: "Money paid that no tenant is charged for: usage that bypasses the metering, or a provider the \
                 ledger does not know.",
+    remedy: "",
+    limits: "",
 };
 /// Allocation with no bill for that provider and period.
 pub static ALLOCATED_UNBILLED: Rule = Rule {
+    check: crate::report::CheckId::Cost,
     code: "COST003",
     name: "allocation-without-bill",
     title: "the ledger allocates cost for a provider and period with no bill",
-    rationale: "Without the provider's export for the period the allocation cannot be checked; usually an export \
+    checks: "",
+    why: "Without the provider's export for the period the allocation cannot be checked; usually an export \
                 is missing from BRIDGE_BILLED_FILES.",
+    remedy: "",
+    limits: "",
 };
 /// A billing period is still open.
 pub static OPEN_PERIOD: Rule = Rule {
+    check: crate::report::CheckId::Cost,
     code: "COST004",
     name: "billing-period-open",
     title: "a billing period is not final yet",
-    rationale: "Billing data lags (OpenAI a day, Anthropic up to 24 h, Pinecone up to 3 days); an open period's \
+    checks: "",
+    why: "Billing data lags (OpenAI a day, Anthropic up to 24 h, Pinecone up to 3 days); an open period's \
                 variance is provisional, so it warns and never fails.",
+    remedy: "",
+    limits: "",
 };
 /// Billed lines no tenant consumed, excluded.
 pub static UNALLOCATABLE: Rule = Rule {
+    check: crate::report::CheckId::Cost,
     code: "COST005",
     name: "unallocatable-billed-lines",
     title: "billed lines that no tenant consumed were excluded",
-    rationale: "Taxes, credits, platform minimums and purchases are not usage; they are reported apart (with \
+    checks: "",
+    why: "Taxes, credits, platform minimums and purchases are not usage; they are reported apart (with \
                 file and row) and excluded from the variance, as Kubecost keeps idle and shared cost apart.",
+    remedy: "",
+    limits: "",
 };
 /// Usage dated outside every billed period.
 pub static OUTSIDE_PERIODS: Rule = Rule {
+    check: crate::report::CheckId::Cost,
     code: "COST006",
     name: "usage-outside-billing-periods",
     title: "ledger usage falls outside every billed period",
-    rationale: "Usage in a month no export covers cannot be reconciled; either an export is missing or the \
+    checks: "",
+    why: "Usage in a month no export covers cannot be reconciled; either an export is missing or the \
                 ledger's timestamps are wrong (local time instead of UTC, a wrong year).",
+    remedy: "",
+    limits: "",
 };
 /// The same invoice line appears twice.
 pub static DUPLICATE_LINES: Rule = Rule {
+    check: crate::report::CheckId::Cost,
     code: "COST007",
     name: "duplicate-invoice-lines",
     title: "an export repeats the same billed line",
-    rationale: "A repeated line (same provider, period, description and amount) is almost always an export or \
+    checks: "",
+    why: "A repeated line (same provider, period, description and amount) is almost always an export or \
                 copy mistake; it is counted once and reported so the export can be fixed.",
+    remedy: "",
+    limits: "",
 };
 /// A provider name the configuration does not know.
 pub static UNKNOWN_PROVIDER: Rule = Rule {
+    check: crate::report::CheckId::Cost,
     code: "COST008",
     name: "unknown-provider",
     title: "a provider name is not one of the known providers",
-    rationale: "Provider names must match between the ledger and the bills (BRIDGE_COST_PROVIDERS); an unknown or \
+    checks: "",
+    why: "Provider names must match between the ledger and the bills (BRIDGE_COST_PROVIDERS); an unknown or \
                 misspelled one never reconciles.",
+    remedy: "",
+    limits: "",
 };
 /// Billed lines in another currency than the ledger.
 pub static CURRENCY_MISMATCH: Rule = Rule {
+    check: crate::report::CheckId::Cost,
     code: "COST009",
     name: "billed-currency-mismatch",
     title: "billed lines are in another currency than the ledger",
-    rationale: "Currencies are never mixed without an explicit, recorded exchange rate; lines in another currency \
+    checks: "",
+    why: "Currencies are never mixed without an explicit, recorded exchange rate; lines in another currency \
                 are left out, so that provider and period cannot be shown to reconcile.",
+    remedy: "",
+    limits: "",
 };
 
 /// The rules of this check.

@@ -5,7 +5,16 @@ use crate::finding::Rule;
 macro_rules! rule {
     ($id:ident, $code:literal, $name:literal, $title:literal, $why:literal) => {
         #[doc = $title]
-        pub static $id: Rule = Rule { code: $code, name: $name, title: $title, rationale: $why };
+        pub static $id: Rule = Rule {
+            check: crate::report::CheckId::Rls,
+            code: $code,
+            name: $name,
+            title: $title,
+            checks: "",
+            why: $why,
+            remedy: "",
+            limits: "",
+        };
     };
 }
 

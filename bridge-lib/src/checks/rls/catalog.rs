@@ -28,7 +28,7 @@ impl AppRole {
 
 /// A relation (table, partitioned table, view, materialized view, foreign table) that has the
 /// tenant column and that the application role can reach.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct Relation {
     /// `schema.name`, quoted where needed.
     pub name: String,
@@ -92,7 +92,7 @@ impl Relation {
 }
 
 /// A policy on a tenant table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct Policy {
     /// The table.
     pub table: String,
@@ -113,7 +113,7 @@ pub struct Policy {
 }
 
 /// A view or materialized view over tenant tables that the app can read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct DependentView {
     /// The view.
     pub name: String,
@@ -131,7 +131,7 @@ pub struct DependentView {
 }
 
 /// A SECURITY DEFINER function the app may execute.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct DefinerFunction {
     /// `schema.name(args)`.
     pub signature: String,
@@ -151,7 +151,7 @@ pub struct DefinerFunction {
 }
 
 /// A unique index or foreign key on a tenant table that leaves the tenant column out.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct SideChannel {
     /// The table.
     pub table: String,

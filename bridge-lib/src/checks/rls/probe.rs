@@ -265,10 +265,7 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
         .iter()
         .filter(|f| {
             f.probeable
-                && cat
-                    .relations
-                    .iter()
-                    .any(|r| r.is_table() && super::static_rules::mentions_ident(&f.body, &r.relname))
+                && cat.relations.iter().any(|r| r.is_table() && super::policy::mentions_ident(&f.body, &r.relname))
         })
         .collect();
     for t in &tenants {

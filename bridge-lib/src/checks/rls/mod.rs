@@ -30,6 +30,11 @@
 //! "inconclusive" warning, never a silent pass. The probe changes no data: reads run in a
 //! transaction that is rolled back, writes inside savepoints that are rolled back (sequences are
 //! not touched: copied rows keep their identity values).
+//!
+//! **Layout.** [`catalog`] and [`probe`] gather the facts; [`policy`] is PostgreSQL's policy
+//! semantics; [`rules`] holds one module per rule (or per family one branch emits), each a
+//! `Rule` beside the pure function that emits it and its tests; [`static_rules::evaluate`] and
+//! [`evaluate_live`] call them in order. `bridge explain RLS001` prints a rule's documentation.
 
 pub mod catalog;
 pub mod policy;

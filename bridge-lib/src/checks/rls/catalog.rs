@@ -28,7 +28,7 @@ impl AppRole {
 
 /// A relation (table, partitioned table, view, materialized view, foreign table) that has the
 /// tenant column and that the application role can reach.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct Relation {
     /// `schema.name`, quoted where needed.
     pub name: String,
@@ -92,7 +92,7 @@ impl Relation {
 }
 
 /// A policy on a tenant table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct Policy {
     /// The table.
     pub table: String,
@@ -113,7 +113,7 @@ pub struct Policy {
 }
 
 /// A view or materialized view over tenant tables that the app can read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct DependentView {
     /// The view.
     pub name: String,
@@ -131,7 +131,7 @@ pub struct DependentView {
 }
 
 /// A SECURITY DEFINER function the app may execute.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct DefinerFunction {
     /// `schema.name(args)`.
     pub signature: String,
@@ -151,7 +151,7 @@ pub struct DefinerFunction {
 }
 
 /// A unique index or foreign key on a tenant table that leaves the tenant column out.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct SideChannel {
     /// The table.
     pub table: String,
@@ -188,94 +188,114 @@ pub struct Catalog {
 
 const SYSTEM_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
 
-/// Reads the catalog as the application role. All queries are sent at once.
-pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
-    let tcol = &cfg.tenant_column;
-    let role_sql = "SELECT current_user::text, r.rolsuper, r.rolbypassrls,
+/// The application role, its attributes and the bypassing roles it can become.
+const ROLE_SQL: &str = "SELECT current_user::text, r.rolsuper, r.rolbypassrls,
             coalesce((SELECT array_agg(x.rolname::text ORDER BY x.rolname) FROM pg_roles x
                        WHERE (x.rolsuper OR x.rolbypassrls) AND x.rolname <> current_user
                          AND pg_has_role(current_user, x.oid, 'MEMBER')), '{}')
        FROM pg_roles r WHERE r.rolname = current_user";
-    let rel_sql = format!(
-        "SELECT format('%I.%I', n.nspname, c.relname), c.relname::text, c.relkind::text, c.relrowsecurity, c.relforcerowsecurity,
-                o.rolname::text, pg_has_role(current_user, c.relowner, 'USAGE'), pg_has_role(current_user, c.relowner, 'MEMBER'),
-                o.rolsuper OR o.rolbypassrls,
-                has_table_privilege(c.oid, 'SELECT'), has_table_privilege(c.oid, 'INSERT'),
-                has_table_privilege(c.oid, 'UPDATE'), has_table_privilege(c.oid, 'DELETE'),
-                has_table_privilege(c.oid, 'TRUNCATE'),
-                (SELECT format('%I.%I', pn.nspname, p.relname) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
-                   JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid LIMIT 1),
-                coalesce((SELECT option_value IN ('1', 'true', 'on', 'yes') FROM pg_options_to_table(c.reloptions)
-                           WHERE option_name = 'security_invoker'), false),
-                (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)
-           FROM pg_class c
-           JOIN pg_namespace n ON n.oid = c.relnamespace
-           JOIN pg_roles o ON o.oid = c.relowner
-           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
-          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {SYSTEM_SCHEMAS}
-            AND has_table_privilege(c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE')
-          ORDER BY 1"
-    );
-    let pol_sql = format!(
-        "SELECT format('%I.%I', n.nspname, c.relname), p.polname::text, p.polpermissive, p.polcmd::text,
-                CASE WHEN p.polroles = '{{0}}' THEN ARRAY['public'] ELSE
-                  (SELECT array_agg(r.rolname::text ORDER BY r.rolname) FROM pg_roles r WHERE r.oid = ANY (p.polroles)) END,
-                p.polroles = '{{0}}' OR EXISTS (SELECT 1 FROM unnest(p.polroles) r WHERE pg_has_role(current_user, r, 'USAGE')),
-                pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
-           FROM pg_policy p
-           JOIN pg_class c ON c.oid = p.polrelid
-           JOIN pg_namespace n ON n.oid = c.relnamespace
-           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
-          WHERE {SYSTEM_SCHEMAS}
-          ORDER BY 1, 2"
-    );
-    let view_sql = format!(
-        "SELECT format('%I.%I', n.nspname, v.relname), v.relkind::text,
-                coalesce((SELECT option_value IN ('1', 'true', 'on', 'yes') FROM pg_options_to_table(v.reloptions)
-                           WHERE option_name = 'security_invoker'), false),
-                vo.rolname::text,
-                bool_or(vo.rolsuper OR vo.rolbypassrls OR NOT t.relrowsecurity
-                        OR (pg_has_role(v.relowner, t.relowner, 'USAGE') AND NOT t.relforcerowsecurity)),
-                array_agg(DISTINCT format('%I.%I', tn.nspname, t.relname))
-           FROM pg_class v
-           JOIN pg_namespace n ON n.oid = v.relnamespace
-           JOIN pg_roles vo ON vo.oid = v.relowner
-           JOIN pg_rewrite rw ON rw.ev_class = v.oid
-           JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid AND d.refclassid = 'pg_class'::regclass
-           JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid AND t.relkind IN ('r', 'p')
-           JOIN pg_namespace tn ON tn.oid = t.relnamespace
-           JOIN pg_attribute a ON a.attrelid = t.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
-          WHERE v.relkind IN ('v', 'm') AND {SYSTEM_SCHEMAS} AND has_table_privilege(v.oid, 'SELECT')
-          GROUP BY 1, 2, 3, 4
-          ORDER BY 1"
-    );
-    let fn_sql = format!(
+
+/// Tenant relations (`$1` = the tenant column) the application role can reach.
+fn relations_sql() -> String {
+    format!(
+    "SELECT format('%I.%I', n.nspname, c.relname), c.relname::text, c.relkind::text, c.relrowsecurity, c.relforcerowsecurity,
+            o.rolname::text, pg_has_role(current_user, c.relowner, 'USAGE'), pg_has_role(current_user, c.relowner, 'MEMBER'),
+            o.rolsuper OR o.rolbypassrls,
+            has_table_privilege(c.oid, 'SELECT'), has_table_privilege(c.oid, 'INSERT'),
+            has_table_privilege(c.oid, 'UPDATE'), has_table_privilege(c.oid, 'DELETE'),
+            has_table_privilege(c.oid, 'TRUNCATE'),
+            (SELECT format('%I.%I', pn.nspname, p.relname) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+               JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid LIMIT 1),
+            coalesce((SELECT option_value IN ('1', 'true', 'on', 'yes') FROM pg_options_to_table(c.reloptions)
+                       WHERE option_name = 'security_invoker'), false),
+            (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)
+       FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_roles o ON o.oid = c.relowner
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {SYSTEM_SCHEMAS}
+        AND has_table_privilege(c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE')
+      ORDER BY 1"
+)
+}
+
+/// Policies on tenant tables (`$1` = the tenant column).
+fn policies_sql() -> String {
+    format!(
+    "SELECT format('%I.%I', n.nspname, c.relname), p.polname::text, p.polpermissive, p.polcmd::text,
+            CASE WHEN p.polroles = '{{0}}' THEN ARRAY['public'] ELSE
+              (SELECT array_agg(r.rolname::text ORDER BY r.rolname) FROM pg_roles r WHERE r.oid = ANY (p.polroles)) END,
+            p.polroles = '{{0}}' OR EXISTS (SELECT 1 FROM unnest(p.polroles) r WHERE pg_has_role(current_user, r, 'USAGE')),
+            pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+       FROM pg_policy p
+       JOIN pg_class c ON c.oid = p.polrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE {SYSTEM_SCHEMAS}
+      ORDER BY 1, 2"
+)
+}
+
+/// Views and materialized views over tenant tables (`$1` = the tenant column) the application can read.
+fn views_sql() -> String {
+    format!(
+    "SELECT format('%I.%I', n.nspname, v.relname), v.relkind::text,
+            coalesce((SELECT option_value IN ('1', 'true', 'on', 'yes') FROM pg_options_to_table(v.reloptions)
+                       WHERE option_name = 'security_invoker'), false),
+            vo.rolname::text,
+            bool_or(vo.rolsuper OR vo.rolbypassrls OR NOT t.relrowsecurity
+                    OR (pg_has_role(v.relowner, t.relowner, 'USAGE') AND NOT t.relforcerowsecurity)),
+            array_agg(DISTINCT format('%I.%I', tn.nspname, t.relname))
+       FROM pg_class v
+       JOIN pg_namespace n ON n.oid = v.relnamespace
+       JOIN pg_roles vo ON vo.oid = v.relowner
+       JOIN pg_rewrite rw ON rw.ev_class = v.oid
+       JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid AND d.refclassid = 'pg_class'::regclass
+       JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid AND t.relkind IN ('r', 'p')
+       JOIN pg_namespace tn ON tn.oid = t.relnamespace
+       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE v.relkind IN ('v', 'm') AND {SYSTEM_SCHEMAS} AND has_table_privilege(v.oid, 'SELECT')
+      GROUP BY 1, 2, 3, 4
+      ORDER BY 1"
+)
+}
+
+/// SECURITY DEFINER functions the application can execute.
+fn definers_sql() -> String {
+    format!(
         "SELECT p.oid::regprocedure::text, o.rolname::text, o.rolsuper OR o.rolbypassrls,
-                EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{{}}')) s WHERE s LIKE 'search_path=%'),
-                coalesce(p.prosrc, ''), p.pronargs = 0 AND p.proretset AND p.provolatile <> 'v' AND p.prokind = 'f',
-                format('%I.%I()', n.nspname, p.proname)
-           FROM pg_proc p
-           JOIN pg_namespace n ON n.oid = p.pronamespace
-           JOIN pg_roles o ON o.oid = p.proowner
-          WHERE p.prosecdef AND {SYSTEM_SCHEMAS} AND has_function_privilege(p.oid, 'EXECUTE')
-          ORDER BY 1"
-    );
-    let side_sql = format!(
+            EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{{}}')) s WHERE s LIKE 'search_path=%'),
+            coalesce(p.prosrc, ''), p.pronargs = 0 AND p.proretset AND p.provolatile <> 'v' AND p.prokind = 'f',
+            format('%I.%I()', n.nspname, p.proname)
+       FROM pg_proc p
+       JOIN pg_namespace n ON n.oid = p.pronamespace
+       JOIN pg_roles o ON o.oid = p.proowner
+      WHERE p.prosecdef AND {SYSTEM_SCHEMAS} AND has_function_privilege(p.oid, 'EXECUTE')
+      ORDER BY 1"
+    )
+}
+
+/// Unique keys and foreign keys of RLS tables that leave the tenant column (`$1`) out.
+fn side_channels_sql() -> String {
+    format!(
         "WITH t AS (
-           SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS name, a.attnum
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
-            WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity AND {SYSTEM_SCHEMAS})
-         SELECT t.name, 'unique key', i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-           FROM pg_index i JOIN t ON t.oid = i.indrelid
-          WHERE i.indisunique AND NOT (t.attnum = ANY (i.indkey::int2[]))
-         UNION ALL
-         SELECT t.name, 'foreign key', con.conname::text, pg_get_constraintdef(con.oid)
-           FROM pg_constraint con JOIN t ON t.oid = con.conrelid JOIN t r ON r.oid = con.confrelid
-          WHERE con.contype = 'f' AND NOT (t.attnum = ANY (con.conkey) AND r.attnum = ANY (con.confkey))
-          ORDER BY 1, 3"
-    );
-    let settings_sql = "SELECT format('%s on database %s for role %s', s,
+       SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS name, a.attnum
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity AND {SYSTEM_SCHEMAS})
+     SELECT t.name, 'unique key', i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+       FROM pg_index i JOIN t ON t.oid = i.indrelid
+      WHERE i.indisunique AND NOT (t.attnum = ANY (i.indkey::int2[]))
+     UNION ALL
+     SELECT t.name, 'foreign key', con.conname::text, pg_get_constraintdef(con.oid)
+       FROM pg_constraint con JOIN t ON t.oid = con.conrelid JOIN t r ON r.oid = con.confrelid
+      WHERE con.contype = 'f' AND NOT (t.attnum = ANY (con.conkey) AND r.attnum = ANY (con.confkey))
+      ORDER BY 1, 3"
+    )
+}
+
+/// Stored defaults of the tenant setting (`$1`) that reach the application role.
+const SETTINGS_SQL: &str = "SELECT format('%s on database %s for role %s', s,
                    coalesce(d.datname::text, '(all)'), coalesce(r.rolname::text, '(all)'))
            FROM pg_db_role_setting x
            LEFT JOIN pg_database d ON d.oid = x.setdatabase
@@ -284,23 +304,31 @@ pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
           WHERE s LIKE $1 || '=%'
             AND (x.setrole = 0 OR pg_has_role(current_user, x.setrole, 'MEMBER'))
             AND (x.setdatabase = 0 OR d.datname = current_database())";
-    let leak_sql = "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+
+/// User functions marked LEAKPROOF.
+const LEAKPROOF_SQL: &str =
+    "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
           WHERE p.proleakproof AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
 
+/// Reads the catalog as the application role. All queries are sent at once.
+pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
+    let tcol = &cfg.tenant_column;
+    let (rel_sql, pol_sql, view_sql, fn_sql, side_sql) =
+        (relations_sql(), policies_sql(), views_sql(), definers_sql(), side_channels_sql());
     let q = |what: &'static str, r: std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>| {
         r.map_err(|e| Error::query(format!("reading {what} from the catalog"), &e))
     };
     let tparam: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [tcol];
     let sparam: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&cfg.tenant_setting];
     let (role, rels, pols, views, fns, side, settings, leak) = tokio::join!(
-        client.query(role_sql, &[]),
+        client.query(ROLE_SQL, &[]),
         client.query(&rel_sql, &tparam),
         client.query(&pol_sql, &tparam),
         client.query(&view_sql, &tparam),
         client.query(&fn_sql, &[]),
         client.query(&side_sql, &tparam),
-        client.query(settings_sql, &sparam),
-        client.query(leak_sql, &[]),
+        client.query(SETTINGS_SQL, &sparam),
+        client.query(LEAKPROOF_SQL, &[]),
     );
     let role = q("the application role", role)?;
     let role = role.first().map(|r| AppRole {

@@ -4,7 +4,7 @@
 //! context does not survive a commit (the pooled-connection leak); they only set and read the
 //! setting.
 
-use super::catalog::{Catalog, Relation};
+use super::catalog::{Catalog, DefinerFunction, Relation};
 use crate::config::Config;
 use crate::db::{self, quote_ident, quote_literal};
 use crate::error::sqlstate;
@@ -161,12 +161,7 @@ async fn count_all(client: &Client, cfg: &Config, rels: &[&Relation], tenant: &s
 /// runs them in order, one simple-protocol message each, so nothing is prepared). No RETURNING:
 /// PostgreSQL checks returned rows against the SELECT policies, which would hide a write that
 /// got through.
-async fn write_all(
-    client: &Client,
-    attempts: &[(String, &str, String, bool)],
-    a: &str,
-    b: &str,
-) -> Result<Vec<WriteOutcome>> {
+async fn write_all(client: &Client, attempts: &[Attempt], a: &str, b: &str) -> Result<Vec<WriteOutcome>> {
     use futures_util::future::join_all;
     let (a, b) = (quote_literal(a), quote_literal(b));
     let writes: Vec<String> = attempts
@@ -250,158 +245,201 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
     obs.no_context = count_all(client, cfg, &readable, "").await?;
 
     // 2. the server's own verdict per table
-    let tables: Vec<String> = cat.relations.iter().filter(|r| r.is_table()).map(|r| r.name.clone()).collect();
-    if !tables.is_empty() {
-        let rows = client
-            .query("SELECT t, row_security_active(t::regclass) FROM unnest($1::text[]) t", &[&tables])
-            .await
-            .map_err(|e| Error::query("reading row_security_active()", &e))?;
-        obs.row_security_active = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-    }
+    obs.row_security_active = row_security_active(client, cat).await?;
 
     // 3. reads under each tenant's context, and definer functions
-    let probeable: Vec<&super::catalog::DefinerFunction> = cat
+    let probeable: Vec<&DefinerFunction> = cat
         .definers
         .iter()
         .filter(|f| {
             f.probeable
-                && cat
-                    .relations
-                    .iter()
-                    .any(|r| r.is_table() && super::static_rules::mentions_ident(&f.body, &r.relname))
+                && cat.relations.iter().any(|r| r.is_table() && super::policy::mentions_ident(&f.body, &r.relname))
         })
         .collect();
     for t in &tenants {
         db::set_tenant(client, cfg, t).await?;
         obs.reads.insert(t.clone(), count_all(client, cfg, &readable, t).await?);
-        let mut fns = BTreeMap::new();
-        for f in &probeable {
-            let col = quote_ident(&cfg.tenant_column);
-            let sql = format!("SELECT count(*) FILTER (WHERE {col}::text = $1), count(*) FILTER (WHERE {col}::text IS DISTINCT FROM $1) FROM {} x", f.call);
-            exec(client, "SAVEPOINT bridge_fn", "creating a savepoint").await?;
-            match client.query_one(&sql, &[t]).await {
-                Ok(row) => {
-                    fns.insert(f.signature.clone(), Count::Rows { own: row.get(0), other: row.get(1) });
-                }
-                Err(e) => {
-                    let (sqlstate, message) = failed(&e);
-                    if sqlstate != "42703" {
-                        fns.insert(f.signature.clone(), Count::Failed { sqlstate, message });
-                    }
-                }
-            }
-            exec(
-                client,
-                "ROLLBACK TO SAVEPOINT bridge_fn; RELEASE SAVEPOINT bridge_fn",
-                "rolling back a function probe",
-            )
-            .await?;
-        }
-        obs.functions.insert(t.clone(), fns);
+        obs.functions.insert(t.clone(), count_functions(client, cfg, &probeable, t).await?);
     }
 
     // 4. cross-tenant writes: the first tenant against the second, on every writable table
     if tenants.len() >= 2 {
-        let (a, b) = (&tenants[0], &tenants[1]);
-        db::set_tenant(client, cfg, a).await?;
-        let writable: Vec<&Relation> =
-            cat.relations.iter().filter(|r| r.is_table() && r.select && (r.insert || r.update || r.delete)).collect();
-        let names: Vec<String> = writable.iter().map(|r| r.name.clone()).collect();
-        let cols = client
-            .query(
-                "SELECT format('%I.%I', n.nspname, c.relname),
-                        array_agg(a.attname::text ORDER BY a.attnum),
-                        max(format_type(a.atttypid, a.atttypmod)) FILTER (WHERE a.attname = $2)
-                   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-                  WHERE format('%I.%I', n.nspname, c.relname) = ANY ($1)
-                  GROUP BY 1",
-                &[&names, &cfg.tenant_column],
-            )
-            .await
-            .map_err(|e| Error::query("reading the columns of writable tenant tables", &e))?;
-        let cols: BTreeMap<String, (Vec<String>, String)> = cols
-            .iter()
-            .map(|r| (r.get(0), (r.get(1), r.get::<_, Option<String>>(2).unwrap_or_else(|| "text".into()))))
-            .collect();
-        let tcol = quote_ident(&cfg.tenant_column);
-        let mut attempts: Vec<(String, &str, String, bool)> = Vec::new();
-        for r in writable {
-            let Some((columns, ttype)) = cols.get(&r.name) else { continue };
-            let t = &r.name;
-            let other = format!("CAST($2::text AS {ttype})");
-            if r.insert {
-                let select_list = columns
-                    .iter()
-                    .map(|c| if *c == cfg.tenant_column { other.clone() } else { quote_ident(c) })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let column_list = columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ");
-                attempts.push((
-                    t.clone(),
-                    "insert row for other tenant",
-                    format!("INSERT INTO {t} ({column_list}) OVERRIDING SYSTEM VALUE SELECT {select_list} FROM {t} WHERE {tcol}::text = $1 LIMIT 1"),
-                    false,
-                ));
-            }
-            if r.update {
-                attempts.push((
-                    t.clone(),
-                    "move own row to other tenant",
-                    format!("UPDATE {t} SET {tcol} = {other} WHERE (tableoid, ctid) = (SELECT tableoid, ctid FROM {t} WHERE {tcol}::text = $1 LIMIT 1)"),
-                    false,
-                ));
-                attempts.push((
-                    t.clone(),
-                    "update other tenant's rows",
-                    format!("UPDATE {t} SET {tcol} = {tcol} WHERE {tcol}::text = $2 AND $1::text IS NOT NULL"),
-                    true,
-                ));
-            }
-            if r.delete {
-                attempts.push((
-                    t.clone(),
-                    "delete other tenant's rows",
-                    format!("DELETE FROM {t} WHERE {tcol}::text = $2 AND $1::text IS NOT NULL"),
-                    true,
-                ));
-            }
-        }
-        let outcomes = write_all(client, &attempts, a, b).await?;
-        for ((relation, action, _, _), outcome) in attempts.iter().zip(outcomes) {
-            obs.writes.push(WriteProbe {
-                relation: relation.clone(),
-                action: action.to_string(),
-                as_tenant: a.clone(),
-                other_tenant: b.clone(),
-                outcome,
-            });
-        }
+        obs.writes = write_across(client, cfg, cat, &tenants[0], &tenants[1]).await?;
     }
     exec(client, "ROLLBACK", "rolling back the probe").await?;
 
     // 5. pooled-connection leak: set the context the application's way, commit, look again
     if let Some(a) = tenants.first() {
-        exec(client, "BEGIN READ ONLY", "starting the context-leak probe").await?;
-        db::set_tenant(client, cfg, a).await?;
-        exec(client, "COMMIT", "ending the context-leak probe's first transaction").await?;
-        exec(client, "BEGIN READ ONLY", "starting the context-leak probe's second transaction").await?;
-        let row = client
-            .query_one("SELECT nullif(current_setting($1, true), '')", &[&cfg.tenant_setting])
-            .await
-            .map_err(|e| Error::query("reading the tenant setting after commit", &e))?;
-        obs.context_after_commit = row.get(0);
-        if let Some(first) = readable.iter().find(|r| r.is_table()) {
-            let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT {ROW_CAP}) s", first.name);
-            if let Ok(row) = client.query_one(&sql, &[]).await {
-                obs.rows_after_commit = Some((first.name.clone(), row.get(0)));
-            }
-        }
-        exec(client, "ROLLBACK", "ending the context-leak probe").await?;
-        if obs.context_after_commit.is_some() {
-            // leave the connection clean for whoever uses it next
-            let _ = client.batch_execute(&format!("RESET {}", cfg.tenant_setting)).await;
-        }
+        context_after_commit(client, cfg, &readable, a, &mut obs).await?;
     }
     Ok(obs)
+}
+
+/// `row_security_active()` for every tenant table, as the application role.
+async fn row_security_active(client: &Client, cat: &Catalog) -> Result<BTreeMap<String, bool>> {
+    let tables: Vec<String> = cat.relations.iter().filter(|r| r.is_table()).map(|r| r.name.clone()).collect();
+    if tables.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let rows = client
+        .query("SELECT t, row_security_active(t::regclass) FROM unnest($1::text[]) t", &[&tables])
+        .await
+        .map_err(|e| Error::query("reading row_security_active()", &e))?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Own and other rows returned by each probeable definer function under tenant `t`'s context,
+/// each call inside a savepoint; a function that returns no tenant column (42703) is left out.
+async fn count_functions(
+    client: &Client,
+    cfg: &Config,
+    probeable: &[&DefinerFunction],
+    t: &String,
+) -> Result<BTreeMap<String, Count>> {
+    let mut fns = BTreeMap::new();
+    for f in probeable {
+        let col = quote_ident(&cfg.tenant_column);
+        let sql = format!("SELECT count(*) FILTER (WHERE {col}::text = $1), count(*) FILTER (WHERE {col}::text IS DISTINCT FROM $1) FROM {} x", f.call);
+        exec(client, "SAVEPOINT bridge_fn", "creating a savepoint").await?;
+        match client.query_one(&sql, &[t]).await {
+            Ok(row) => {
+                fns.insert(f.signature.clone(), Count::Rows { own: row.get(0), other: row.get(1) });
+            }
+            Err(e) => {
+                let (sqlstate, message) = failed(&e);
+                if sqlstate != "42703" {
+                    fns.insert(f.signature.clone(), Count::Failed { sqlstate, message });
+                }
+            }
+        }
+        exec(client, "ROLLBACK TO SAVEPOINT bridge_fn; RELEASE SAVEPOINT bridge_fn", "rolling back a function probe")
+            .await?;
+    }
+    Ok(fns)
+}
+
+/// One write attempt: the table, the action, its SQL (`$1` own tenant, `$2` the other) and
+/// whether 0 rows means refused (true) or nothing to try (false).
+type Attempt = (String, &'static str, String, bool);
+
+/// Under tenant `a`'s context, every cross-tenant write against `b` on every writable table.
+async fn write_across(client: &Client, cfg: &Config, cat: &Catalog, a: &str, b: &str) -> Result<Vec<WriteProbe>> {
+    db::set_tenant(client, cfg, a).await?;
+    let writable: Vec<&Relation> =
+        cat.relations.iter().filter(|r| r.is_table() && r.select && (r.insert || r.update || r.delete)).collect();
+    let names: Vec<String> = writable.iter().map(|r| r.name.clone()).collect();
+    let cols = client
+        .query(
+            "SELECT format('%I.%I', n.nspname, c.relname),
+                    array_agg(a.attname::text ORDER BY a.attnum),
+                    max(format_type(a.atttypid, a.atttypmod)) FILTER (WHERE a.attname = $2)
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+              WHERE format('%I.%I', n.nspname, c.relname) = ANY ($1)
+              GROUP BY 1",
+            &[&names, &cfg.tenant_column],
+        )
+        .await
+        .map_err(|e| Error::query("reading the columns of writable tenant tables", &e))?;
+    let cols: BTreeMap<String, (Vec<String>, String)> = cols
+        .iter()
+        .map(|r| (r.get(0), (r.get(1), r.get::<_, Option<String>>(2).unwrap_or_else(|| "text".into()))))
+        .collect();
+    let attempts = write_attempts(cfg, &writable, &cols);
+    let outcomes = write_all(client, &attempts, a, b).await?;
+    Ok(attempts
+        .iter()
+        .zip(outcomes)
+        .map(|((relation, action, _, _), outcome)| WriteProbe {
+            relation: relation.clone(),
+            action: action.to_string(),
+            as_tenant: a.to_string(),
+            other_tenant: b.to_string(),
+            outcome,
+        })
+        .collect())
+}
+
+/// The write attempts for each writable table whose columns are known.
+fn write_attempts(
+    cfg: &Config,
+    writable: &[&Relation],
+    cols: &BTreeMap<String, (Vec<String>, String)>,
+) -> Vec<Attempt> {
+    let tcol = quote_ident(&cfg.tenant_column);
+    let mut attempts: Vec<Attempt> = Vec::new();
+    for r in writable {
+        let Some((columns, ttype)) = cols.get(&r.name) else { continue };
+        let t = &r.name;
+        let other = format!("CAST($2::text AS {ttype})");
+        if r.insert {
+            let select_list = columns
+                .iter()
+                .map(|c| if *c == cfg.tenant_column { other.clone() } else { quote_ident(c) })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let column_list = columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ");
+            attempts.push((
+                t.clone(),
+                "insert row for other tenant",
+                format!("INSERT INTO {t} ({column_list}) OVERRIDING SYSTEM VALUE SELECT {select_list} FROM {t} WHERE {tcol}::text = $1 LIMIT 1"),
+                false,
+            ));
+        }
+        if r.update {
+            attempts.push((
+                t.clone(),
+                "move own row to other tenant",
+                format!("UPDATE {t} SET {tcol} = {other} WHERE (tableoid, ctid) = (SELECT tableoid, ctid FROM {t} WHERE {tcol}::text = $1 LIMIT 1)"),
+                false,
+            ));
+            attempts.push((
+                t.clone(),
+                "update other tenant's rows",
+                format!("UPDATE {t} SET {tcol} = {tcol} WHERE {tcol}::text = $2 AND $1::text IS NOT NULL"),
+                true,
+            ));
+        }
+        if r.delete {
+            attempts.push((
+                t.clone(),
+                "delete other tenant's rows",
+                format!("DELETE FROM {t} WHERE {tcol}::text = $2 AND $1::text IS NOT NULL"),
+                true,
+            ));
+        }
+    }
+    attempts
+}
+
+/// Sets tenant `a`'s context the application's way, commits, and looks again in a new
+/// transaction: the setting's value and the rows of the first readable table.
+async fn context_after_commit(
+    client: &Client,
+    cfg: &Config,
+    readable: &[&Relation],
+    a: &str,
+    obs: &mut Observations,
+) -> Result<()> {
+    exec(client, "BEGIN READ ONLY", "starting the context-leak probe").await?;
+    db::set_tenant(client, cfg, a).await?;
+    exec(client, "COMMIT", "ending the context-leak probe's first transaction").await?;
+    exec(client, "BEGIN READ ONLY", "starting the context-leak probe's second transaction").await?;
+    let row = client
+        .query_one("SELECT nullif(current_setting($1, true), '')", &[&cfg.tenant_setting])
+        .await
+        .map_err(|e| Error::query("reading the tenant setting after commit", &e))?;
+    obs.context_after_commit = row.get(0);
+    if let Some(first) = readable.iter().find(|r| r.is_table()) {
+        let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT {ROW_CAP}) s", first.name);
+        if let Ok(row) = client.query_one(&sql, &[]).await {
+            obs.rows_after_commit = Some((first.name.clone(), row.get(0)));
+        }
+    }
+    exec(client, "ROLLBACK", "ending the context-leak probe").await?;
+    if obs.context_after_commit.is_some() {
+        // leave the connection clean for whoever uses it next
+        let _ = client.batch_execute(&format!("RESET {}", cfg.tenant_setting)).await;
+    }
+    Ok(())
 }

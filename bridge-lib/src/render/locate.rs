@@ -198,9 +198,9 @@ fn statements(sql: &str) -> Vec<Vec<Token>> {
             let escapes = cur.last().is_some_and(|t: &Token| t.is("e") && i > 0 && c[i - 1].eq_ignore_ascii_case(&'e'));
             let (mut j, start) = (i + 1, tok("'".into(), false));
             while j < c.len() {
-                if escapes && c[j] == '\\' {
-                    j += 1;
-                } else if c[j] == '\'' && c.get(j + 1) == Some(&'\'') {
+                let escaped = escapes && c[j] == '\\';
+                if escaped || (c[j] == '\'' && c.get(j + 1) == Some(&'\'')) {
+                    // a backslash escape (E'…') or a doubled quote: skip the next character
                     j += 1;
                 } else if c[j] == '\'' {
                     break;

@@ -141,37 +141,34 @@ fn check(root: &Value, s: &Value, v: &Value, path: &str, errs: &mut Vec<String>)
                     }
                 }
             }
-            "anyOf" | "oneOf" | "allOf" => {
-                let passing = kv
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|sub| {
-                        let mut e = Vec::new();
-                        check(root, sub, v, path, &mut e);
-                        e.is_empty()
-                    })
-                    .count();
-                let n = kv.as_array().unwrap().len();
-                let ok = match k.as_str() {
-                    "anyOf" => passing >= 1,
-                    "oneOf" => passing == 1,
-                    _ => passing == n,
-                };
-                if !ok {
-                    fail(format!("{k}: {passing} of {n} subschemas match"));
-                }
-            }
-            "not" => {
-                let mut e = Vec::new();
-                check(root, kv, v, path, &mut e);
-                if e.is_empty() {
-                    fail("matches a `not` schema".into());
+            "anyOf" | "oneOf" | "allOf" | "not" => {
+                if let Some(e) = combinator(root, k, kv, v, path) {
+                    fail(e);
                 }
             }
             other => panic!("the test validator does not implement the keyword `{other}` (at {path})"),
         }
     }
+}
+
+/// `anyOf`, `oneOf`, `allOf`, `not`: what is wrong, if anything.
+fn combinator(root: &Value, k: &str, kv: &Value, v: &Value, path: &str) -> Option<String> {
+    let matches = |sub: &Value| {
+        let mut e = Vec::new();
+        check(root, sub, v, path, &mut e);
+        e.is_empty()
+    };
+    if k == "not" {
+        return matches(kv).then(|| "matches a `not` schema".to_string());
+    }
+    let subs = kv.as_array().unwrap();
+    let passing = subs.iter().filter(|sub| matches(sub)).count();
+    let ok = match k {
+        "anyOf" => passing >= 1,
+        "oneOf" => passing == 1,
+        _ => passing == subs.len(),
+    };
+    (!ok).then(|| format!("{k}: {passing} of {} subschemas match", subs.len()))
 }
 
 #[test]

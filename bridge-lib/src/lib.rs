@@ -29,6 +29,7 @@ pub mod demo;
 mod display;
 pub mod error;
 pub mod finding;
+pub mod gate;
 pub mod nb;
 pub mod pinecone;
 pub mod provision;

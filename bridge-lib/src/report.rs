@@ -106,6 +106,9 @@ pub struct CheckOutcome {
     /// Check-specific tables for display (access matrix, variance table…).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub data: serde_json::Value,
+    /// How long the check took, in milliseconds (set by the runner; 0 when not timed).
+    #[serde(default)]
+    pub duration_ms: u64,
 }
 
 impl CheckOutcome {
@@ -122,7 +125,7 @@ impl CheckOutcome {
                 Status::Fail => CheckStatus::Fail,
             })
             .unwrap_or(CheckStatus::Pass);
-        CheckOutcome { check, status, findings, error: None, data: serde_json::Value::Null }
+        CheckOutcome { check, status, findings, error: None, data: serde_json::Value::Null, duration_ms: 0 }
     }
 
     /// An outcome for a check that could not run.
@@ -133,6 +136,7 @@ impl CheckOutcome {
             findings: Vec::new(),
             error: Some(err.to_string()),
             data: serde_json::Value::Null,
+            duration_ms: 0,
         }
     }
 
@@ -153,8 +157,13 @@ impl CheckOutcome {
         if self.error.is_some() {
             return self;
         }
-        let data = std::mem::take(&mut self.data);
-        CheckOutcome::from_findings(self.check, self.findings).with_data(data)
+        let (data, duration_ms) = (std::mem::take(&mut self.data), self.duration_ms);
+        CheckOutcome { duration_ms, ..CheckOutcome::from_findings(self.check, self.findings).with_data(data) }
+    }
+
+    /// The effective findings with this status (suppressed ones count as passes).
+    pub fn count(&self, status: Status) -> usize {
+        self.findings.iter().filter(|f| f.effective_status() == status).count()
     }
 }
 
@@ -181,29 +190,123 @@ impl Verdict {
     }
 }
 
+/// The version of the JSON report's contract (`schema/report.schema.json`). Adding a field
+/// keeps it; renaming, removing or retyping one bumps it.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// The readiness report: every check's outcome and the verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// The JSON contract's version ([`SCHEMA_VERSION`]; 0 in reports written before it existed).
+    #[serde(default)]
+    pub schema_version: u32,
+    /// The tool and its version, `bridge 0.1.0`.
+    #[serde(default)]
+    pub tool: Tool,
+    /// When the run started, RFC 3339 in UTC (`2026-05-20T14:03:07Z`).
+    #[serde(default)]
+    pub started_at: String,
+    /// How long the whole run took, in milliseconds.
+    #[serde(default)]
+    pub duration_ms: u64,
     /// The overall verdict.
     pub verdict: Verdict,
     /// Where the checks ran: `demo`, `demo broken` or `configured`.
     pub environment: String,
+    /// True when every check skipped: the verdict then rests on nothing that was looked at.
+    #[serde(default)]
+    pub nothing_checked: bool,
+    /// Findings accepted by a baseline file (`bridge check --baseline FILE`), when one was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+    /// The CI gate's decision (strictness options and exit code), when the CLI made one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<GateDecision>,
     /// One outcome per check that was asked for.
     pub checks: Vec<CheckOutcome>,
 }
 
+/// The tool that wrote a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// Always `bridge`.
+    pub name: String,
+    /// The library's version.
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool { name: "bridge".into(), version: env!("CARGO_PKG_VERSION").into() }
+    }
+}
+
+/// What a baseline did to the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    /// The baseline file, as given.
+    pub file: String,
+    /// Findings of this run that the baseline accepted (they count as passes).
+    pub baselined: usize,
+    /// Warnings and failures of this run that are not in the baseline.
+    pub new: usize,
+}
+
+/// The CI gate's decision: the options that made it and the exit code, with its reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GateDecision {
+    /// Checks that must run (`--require`): a skip exits 1, an error exits 2.
+    pub required: Vec<CheckId>,
+    /// `fail` (default: only failures exit 1) or `warn` (any warning or skip exits 1).
+    pub fail_on: String,
+    /// The process exit code.
+    pub exit_code: i32,
+    /// Why the exit code is not 0, one line each (empty when it is 0).
+    pub reasons: Vec<String>,
+}
+
+/// A time as RFC 3339 in UTC, to the second (`2026-05-20T14:03:07Z`).
+pub fn rfc3339_utc(t: std::time::SystemTime) -> String {
+    let secs = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = crate::civil::civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
 impl Report {
     /// Builds the report and its verdict: any fail or error is not ready; any warn or skip is
-    /// ready with warnings.
+    /// ready with warnings. `started_at` is now; the runner sets the real start and duration.
     pub fn new(environment: impl Into<String>, checks: Vec<CheckOutcome>) -> Self {
-        let worst = checks.iter().map(|c| c.status).max().unwrap_or(CheckStatus::Pass);
-        let verdict = match worst {
+        let mut r = Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::default(),
+            started_at: rfc3339_utc(std::time::SystemTime::now()),
+            duration_ms: 0,
+            verdict: Verdict::Ready,
+            environment: environment.into(),
+            nothing_checked: false,
+            baseline: None,
+            gate: None,
+            checks,
+        };
+        r.update_verdict();
+        r
+    }
+
+    /// Recomputes the verdict and `nothing_checked` from the checks (after they changed).
+    pub fn update_verdict(&mut self) {
+        let worst = self.checks.iter().map(|c| c.status).max().unwrap_or(CheckStatus::Pass);
+        self.verdict = match worst {
             CheckStatus::Fail | CheckStatus::Error => Verdict::NotReady,
             CheckStatus::Warn | CheckStatus::Skip => Verdict::ReadyWithWarnings,
             CheckStatus::Pass => Verdict::Ready,
         };
-        Report { verdict, environment: environment.into(), checks }
+        self.nothing_checked = !self.checks.is_empty() && self.checks.iter().all(|c| c.status == CheckStatus::Skip);
     }
+
+    /// The plain sentence every rendering shows when [`Report::nothing_checked`] is set.
+    pub const NOTHING_CHECKED: &'static str = "nothing was checked: every check skipped because what it needs is not \
+        configured (each skip names the variable to set; `bridge check --demo` tries the embedded demo)";
 
     /// The findings that block readiness (failures), plus the checks that could not run.
     pub fn must_fix(&self) -> Vec<String> {
@@ -248,5 +351,33 @@ impl Report {
             reason: e.to_string(),
             fix: "pass the output of `bridge check --format json`".into(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn rfc3339_utc_formats_civil_time() {
+        assert_eq!(rfc3339_utc(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(UNIX_EPOCH + Duration::from_secs(1_779_285_787)), "2026-05-20T14:03:07Z");
+        assert_eq!(rfc3339_utc(UNIX_EPOCH + Duration::from_secs(951_825_600)), "2000-02-29T12:00:00Z");
+    }
+
+    #[test]
+    fn all_skipped_means_nothing_checked_and_old_json_still_parses() {
+        let skip = CheckOutcome::from_findings(
+            CheckId::Rls,
+            vec![crate::checks::tenants::RULES[0].finding(Status::Skip, "", "skipped: no database")],
+        );
+        let r = Report::new("configured", vec![skip]);
+        assert!(r.nothing_checked);
+        assert_eq!(r.verdict, Verdict::ReadyWithWarnings);
+        assert_eq!(r.exit_code(), 0);
+        let old = r#"{"verdict":"ready","environment":"demo","checks":[]}"#;
+        let back = Report::from_json(old).unwrap();
+        assert_eq!((back.schema_version, back.nothing_checked, back.tool.name.as_str()), (0, false, "bridge"));
     }
 }

@@ -5,13 +5,14 @@ use crate::checks;
 use crate::config::Config;
 use crate::report::{CheckId, CheckOutcome, Report};
 use crate::Error;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 /// The most one check may take.
 pub const CHECK_LIMIT: Duration = Duration::from_secs(120);
 
-/// Runs one check and applies the configured suppressions.
+/// Runs one check and applies the configured suppressions; the outcome carries its duration.
 pub async fn run_check(cfg: &Config, id: CheckId) -> CheckOutcome {
+    let start = Instant::now();
     let outcome = match tokio::time::timeout(CHECK_LIMIT, checks::run(id, cfg)).await {
         Ok(Ok(o)) => o,
         Ok(Err(e)) => CheckOutcome::errored(id, &scrub(cfg, e)),
@@ -20,17 +21,23 @@ pub async fn run_check(cfg: &Config, id: CheckId) -> CheckOutcome {
             &Error::Timeout { what: format!("check `{id}`"), seconds: CHECK_LIMIT.as_secs_f64() },
         ),
     };
-    outcome.apply_suppressions(&cfg.suppressions)
+    let mut outcome = outcome.apply_suppressions(&cfg.suppressions);
+    outcome.duration_ms = start.elapsed().as_millis() as u64;
+    outcome
 }
 
 /// Runs the checks in `only` (all four when empty), in order, and builds the report.
 pub async fn run_checks(cfg: &Config, only: &[CheckId]) -> Report {
+    let (started_at, start) = (crate::report::rfc3339_utc(SystemTime::now()), Instant::now());
     let ids: Vec<CheckId> = if only.is_empty() { CheckId::ALL.to_vec() } else { only.to_vec() };
     let mut outcomes = Vec::with_capacity(ids.len());
     for id in ids {
         outcomes.push(run_check(cfg, id).await);
     }
-    Report::new(cfg.environment.clone(), outcomes)
+    let mut report = Report::new(cfg.environment.clone(), outcomes);
+    report.started_at = started_at;
+    report.duration_ms = start.elapsed().as_millis() as u64;
+    report
 }
 
 /// Last line of defence: no configured secret survives into an error message.

@@ -47,11 +47,12 @@ fn broken_demo_exits_1_with_must_fix() {
 }
 
 #[test]
-fn nothing_configured_uses_the_demo_and_says_so() {
+fn nothing_configured_skips_instead_of_using_the_demo_and_says_so() {
+    // was: the demo ran unasked; since issue 13 only `--demo` starts it (tests/gate.rs has more)
     let (code, out, err) = run(common::bridge_bin().args(["check", "--only", "tenants"]));
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("using the embedded demo"), "{err}");
-    assert!(out.contains("bridge readiness report (demo)"));
+    assert!(!err.contains("using the embedded demo") && err.contains("nothing is checked"), "{err}");
+    assert!(out.contains("bridge readiness report (configured)") && out.contains("nothing was checked"), "{out}");
 }
 
 #[test]

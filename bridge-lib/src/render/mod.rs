@@ -1,13 +1,25 @@
-//! Rendering apart from checking: the same report as terminal text, JSON or HTML.
+//! Rendering apart from checking: the same report as terminal text, JSON, HTML, and the formats
+//! CI systems read (GitHub workflow commands, JUnit XML, SARIF 2.1.0, Markdown). Renderers
+//! return text; they never print.
 
 pub mod capacity_chart;
 pub mod cost_chart;
+pub mod github;
 pub mod html;
+pub mod junit;
+pub mod locate;
+pub mod markdown;
 pub mod rls_matrix;
+pub mod sarif;
 pub mod text;
 
 pub use capacity_chart::capacity_chart;
 pub use cost_chart::cost_chart;
+pub use github::report_github;
 pub use html::{outcome_html, report_html};
+pub use junit::report_junit;
+pub use locate::{Locator, Migrations, SourceLocation};
+pub use markdown::report_markdown;
 pub use rls_matrix::rls_matrix_html;
+pub use sarif::report_sarif;
 pub use text::{outcome_text, report_text};

@@ -47,15 +47,27 @@ pub fn outcome_text(c: &CheckOutcome) -> String {
 pub fn report_text(report: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "bridge readiness report ({})", report.environment);
+    if report.nothing_checked {
+        let _ = writeln!(s, "\n{}", crate::Report::NOTHING_CHECKED);
+    }
     for c in &report.checks {
         let _ = write!(s, "\n{}", outcome_text(c));
     }
     let _ = writeln!(s, "\nverdict: {}", report.verdict.as_str());
+    if let Some(b) = &report.baseline {
+        let _ = writeln!(s, "baseline: {} finding(s) baselined in {}, {} new", b.baselined, b.file, b.new);
+    }
     let must = report.must_fix();
     if !must.is_empty() {
         let _ = writeln!(s, "must fix:");
         for m in must {
             let _ = writeln!(s, "  - {m}");
+        }
+    }
+    if let Some(g) = report.gate.as_ref().filter(|g| !g.reasons.is_empty()) {
+        let _ = writeln!(s, "gate: exit {}:", g.exit_code);
+        for r in &g.reasons {
+            let _ = writeln!(s, "  - {r}");
         }
     }
     s

@@ -2,16 +2,21 @@
 //! configuration, runs the library and turns the result into output and an exit code.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod check;
+
 use bridge_lib::demo::{Demo, Variant};
-use bridge_lib::{render, CheckId, Config, Error};
-use clap::{Parser, Subcommand, ValueEnum};
+use bridge_lib::{Config, Error};
+use check::Format;
+use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 const EXIT_CODES: &str = "Exit codes:
-  0   ready (warnings allowed)
-  1   not ready: a check found a critical failure
+  0   ready (warnings allowed; with nothing configured every check skips: ready with warnings)
+  1   not ready: a check found a critical failure (also: a --require'd check skipped, or any
+      warning or skip with --fail-on warn)
   2   a check could not run (unreachable service, missing table, demo could not start)
-  78  bad configuration (a variable that does not parse, an unknown option value)";
+  78  bad configuration (a variable that does not parse, an unknown option value, an unreadable
+      --baseline or --migrations)";
 
 /// Readiness checks for moving a multi-tenant RAG/LLM SaaS from tenant isolation to
 /// per-tenant customization.
@@ -27,16 +32,18 @@ enum Command {
     /// Run the readiness checks and print the report.
     #[command(after_help = EXIT_CODES)]
     Check {
-        /// Run against the embedded demo (`--demo` or `--demo broken`). Used automatically when
-        /// nothing is configured.
+        /// Run against the embedded demo (`--demo` or `--demo broken`). Only when asked: with
+        /// nothing configured, every check skips and says which variable to set.
         #[arg(long, num_args = 0..=1, default_missing_value = "clean", value_name = "VARIANT")]
         demo: Option<String>,
         /// Only these checks, comma-separated: rls, cost, capacity, tenants.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
-        /// Output format.
+        /// Output format on stdout.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        #[command(flatten)]
+        gate: check::GateArgs,
     },
     /// Manage test tenants.
     Tenants {
@@ -88,12 +95,6 @@ enum CapacityCommand {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Human,
-    Json,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
@@ -110,7 +111,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> u8 {
     let result = match cli.command {
-        Command::Check { demo, only, format } => check(demo, only, format).await,
+        Command::Check { demo, only, format, gate } => check::check(demo, only, format, gate).await,
         Command::Tenants { command: TenantsCommand::Provision { count, dry_run, seed_sql, demo } } => {
             provision(count, dry_run, seed_sql, demo).await
         }
@@ -130,16 +131,13 @@ async fn run(cli: Cli) -> u8 {
     }
 }
 
-/// The configuration and, when asked for or when nothing is configured, a running demo.
+/// The configuration and, when asked for (`--demo`), a running demo. Never the demo unasked: a
+/// CI job that forgot its secrets must not pass on the demo.
 async fn environment(demo: Option<String>) -> Result<(Config, Option<Demo>), Error> {
     let variant = demo.as_deref().map(str::parse::<Variant>).transpose()?;
     let cfg = Config::from_env()?;
     match variant {
         Some(v) => start_demo(v).await,
-        None if cfg.is_unconfigured() => {
-            eprintln!("note: nothing configured (DATABASE_URL, PINECONE_API_KEY unset): using the embedded demo");
-            start_demo(Variant::Clean).await
-        }
         None => Ok((cfg, None)),
     }
 }
@@ -147,18 +145,6 @@ async fn environment(demo: Option<String>) -> Result<(Config, Option<Demo>), Err
 async fn start_demo(v: Variant) -> Result<(Config, Option<Demo>), Error> {
     let demo = Demo::start(v).await?;
     Ok((demo.config(), Some(demo)))
-}
-
-async fn check(demo: Option<String>, only: Vec<String>, format: Format) -> Result<u8, Error> {
-    let only =
-        only.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<CheckId>()).collect::<Result<Vec<_>, _>>()?;
-    let (cfg, _demo) = environment(demo).await?;
-    let report = bridge_lib::run_checks(&cfg, &only).await;
-    match format {
-        Format::Human => print!("{}", render::report_text(&report)),
-        Format::Json => println!("{}", report.to_json()),
-    }
-    Ok(report.exit_code() as u8)
 }
 
 async fn provision(

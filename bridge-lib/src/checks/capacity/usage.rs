@@ -1,5 +1,5 @@
 //! Gathering: what Pinecone says about the index, read live (bounded by
-//! [`PINECONE_LIMIT`](super::PINECONE_LIMIT)) or from a snapshot saved by
+//! [`super::PINECONE_LIMIT`]) or from a snapshot saved by
 //! `bridge capacity snapshot`.
 
 #[cfg(feature = "pinecone-api")]
@@ -22,7 +22,7 @@ pub struct Usage {
 }
 
 /// Reads the index: a saved snapshot, or Pinecone itself (bounded by
-/// [`PINECONE_LIMIT`](super::PINECONE_LIMIT)).
+/// [`super::PINECONE_LIMIT`]).
 pub async fn gather_usage(cfg: &Config) -> Result<Usage> {
     if let Some(path) = &cfg.capacity.snapshot {
         let stats = pinecone::load_stats(path)?;

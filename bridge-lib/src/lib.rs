@@ -20,29 +20,27 @@
 //! # Ok(()) }
 //! ```
 
-pub mod callforward;
 pub mod checks;
 pub mod civil;
 pub mod config;
 pub mod db;
 pub mod demo;
-mod display;
 pub mod error;
 pub mod finding;
 pub mod gate;
 pub mod nb;
 pub mod pinecone;
 pub mod provision;
-pub mod recap;
 pub mod render;
 pub mod report;
 pub mod runner;
 pub mod secret;
 
 pub use config::Config;
-pub use display::Html;
 pub use error::{Error, Result};
 pub use finding::{Finding, Rule, Status};
+pub use nb::{callforward, recap};
+pub use render::Html;
 pub use report::{CheckId, CheckOutcome, CheckStatus, Report, Verdict};
 pub use runner::{run_check, run_checks};
 pub use secret::Secret;

@@ -1,4 +1,7 @@
-//! Check outcomes and the report with the overall verdict.
+//! Check outcomes and the report with the overall verdict; [`data`] types each check's display
+//! data.
+
+pub mod data;
 
 use crate::finding::{Finding, Status};
 use serde::{Deserialize, Serialize};

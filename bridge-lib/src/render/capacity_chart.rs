@@ -1,9 +1,10 @@
 //! The capacity check's chart: one horizontal bar per tenant, its namespace's size as a
-//! percent of its quota, with a dashed line at 80% and status colours. Hand-written inline SVG.
+//! percent of its quota, with a dashed line at the warn share and status colours. Hand-written
+//! inline SVG, drawn from the typed [`CapacityData`].
 
-use crate::render::html::esc;
-use crate::report::CheckOutcome;
-use crate::Html;
+use crate::render::html::{colour, esc, note, warning, Html};
+use crate::report::data::{parse, CapacityData};
+use crate::report::{CheckId, CheckOutcome};
 use std::fmt::Write;
 
 const ROW: f64 = 26.0;
@@ -11,25 +12,26 @@ const LABEL: f64 = 150.0;
 const BAR: f64 = 420.0;
 const TOP: f64 = 28.0;
 
-fn colour(status: &str) -> &'static str {
-    match status {
-        "pass" => "#1a7f37",
-        "warn" => "#9a6700",
-        "skip" => "#57606a",
-        _ => "#cf222e",
+/// Draws the usage bars from the capacity check's outcome; any other outcome, or one without
+/// rows, gives a one-line note instead (a warning when its data has another shape).
+pub fn capacity_chart(outcome: &CheckOutcome) -> Html {
+    let none = || Html(note("no capacity data: the check did not measure any tenant"));
+    if outcome.check != CheckId::Capacity {
+        return none();
+    }
+    match parse::<CapacityData>(&outcome.data) {
+        Some(Ok(d)) if !d.tenants.is_empty() => usage_chart(&d),
+        Some(Err(e)) => Html(warning(&format!("the capacity data could not be read: {e}"))),
+        _ => none(),
     }
 }
 
-/// Draws the usage bars from `outcome.data.tenants` (the capacity check's outcome); any other
-/// outcome, or one without rows, gives a one-line note instead.
-pub fn capacity_chart(outcome: &CheckOutcome) -> Html {
-    let rows = match outcome.data.get("tenants").and_then(|t| t.as_array()) {
-        Some(r) if !r.is_empty() => r,
-        _ => return Html("<p><i>no capacity data: the check did not measure any tenant</i></p>".into()),
-    };
-    let warn = outcome.data.get("warn_percent").and_then(|v| v.as_f64()).unwrap_or(80.0);
+/// The usage bars of [`CapacityData`] (one per tenant row).
+pub fn usage_chart(d: &CapacityData) -> Html {
+    let rows = &d.tenants;
+    let warn = d.warn_percent;
     // the axis goes to 100%, or further when a tenant is over quota (at most 200%)
-    let max = rows.iter().filter_map(|r| r["percent"].as_f64()).fold(100.0_f64, f64::max).min(200.0);
+    let max = rows.iter().filter_map(|r| r.percent).fold(100.0_f64, f64::max).min(200.0);
     let x = |p: f64| LABEL + BAR * p.min(max) / max;
     let height = TOP + ROW * rows.len() as f64 + 24.0;
     let width = LABEL + BAR + 170.0;
@@ -40,18 +42,18 @@ pub fn capacity_chart(outcome: &CheckOutcome) -> Html {
     );
     for (i, r) in rows.iter().enumerate() {
         let y = TOP + ROW * i as f64;
-        let tenant = r["tenant"].as_str().unwrap_or("?");
-        let status = r["status"].as_str().unwrap_or("fail");
+        let tenant = r.tenant.as_str();
+        let status = r.status.as_str();
         let _ = write!(
             s,
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#24292f\">{} <tspan fill=\"#57606a\">({})</tspan></text>",
             LABEL - 8.0,
             y + 14.0,
             esc(tenant),
-            esc(r["tier"].as_str().unwrap_or(""))
+            esc(&r.tier)
         );
         let _ = write!(s, "<rect x=\"{LABEL}\" y=\"{y:.1}\" width=\"{BAR}\" height=\"18\" fill=\"#eaeef2\"/>");
-        let label = match (r["percent"].as_f64(), r["vectors"].as_u64(), r["quota"].as_u64()) {
+        let label = match (r.percent, r.vectors, r.quota) {
             (Some(p), Some(v), Some(q)) => {
                 let _ = write!(
                     s,
@@ -93,19 +95,54 @@ pub fn capacity_chart(outcome: &CheckOutcome) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::CheckId;
-    use serde_json::json;
+    use crate::finding::Status;
+    use crate::report::data::{CapacityIndex, TenantUsage};
+
+    fn row(tenant: &str, vectors: Option<u64>, quota: Option<u64>, status: Status) -> TenantUsage {
+        TenantUsage {
+            tenant: tenant.into(),
+            namespace: tenant.into(),
+            tier: if quota.is_some() { "pro".into() } else { "x".into() },
+            active: true,
+            vectors,
+            quota,
+            percent: vectors.zip(quota).map(|(v, q)| v as f64 * 100.0 / q as f64),
+            growth_per_day: None,
+            days_to_80: None,
+            days_to_full: None,
+            status,
+        }
+    }
+
+    fn data(tenants: Vec<TenantUsage>) -> CapacityData {
+        CapacityData {
+            source: "test".into(),
+            index: CapacityIndex {
+                name: None,
+                host: None,
+                kind: "serverless".into(),
+                dimension: None,
+                fullness: None,
+                total_vectors: None,
+                namespaces: tenants.len(),
+                namespace_limit: 100_000,
+            },
+            warn_percent: 80.0,
+            horizon_days: 30.0,
+            history_points: 0,
+            tenants,
+            orphans: Vec::new(),
+        }
+    }
 
     #[test]
     fn bars_labels_and_the_dashed_line() {
-        let o = CheckOutcome::from_findings(CheckId::Capacity, vec![]).with_data(json!({
-            "warn_percent": 80.0,
-            "tenants": [
-                {"tenant": "acme", "tier": "pro", "vectors": 870000, "quota": 1000000, "percent": 87.0, "status": "warn"},
-                {"tenant": "a<b", "tier": "pro", "vectors": null, "quota": 1000000, "percent": null, "status": "fail"},
-                {"tenant": "odd", "tier": "x", "vectors": 5, "quota": null, "percent": null, "status": "warn"}
-            ]
-        }));
+        let d = data(vec![
+            row("acme", Some(870_000), Some(1_000_000), Status::Warn),
+            row("a<b", None, Some(1_000_000), Status::Fail),
+            row("odd", Some(5), None, Status::Warn),
+        ]);
+        let o = CheckOutcome::from_findings(CheckId::Capacity, vec![]).with_data(serde_json::to_value(&d).unwrap());
         let svg = capacity_chart(&o).0;
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("87.0% of 1000000") && svg.contains("#9a6700"));
@@ -113,5 +150,15 @@ mod tests {
         assert!(svg.contains("stroke-dasharray=\"5,4\""));
         let none = capacity_chart(&CheckOutcome::from_findings(CheckId::Capacity, vec![])).0;
         assert!(none.contains("no capacity data"));
+    }
+
+    #[test]
+    fn the_warn_line_is_the_datas_not_a_default() {
+        let mut d = data(vec![row("acme", Some(10), Some(100), Status::Pass)]);
+        d.warn_percent = 70.0;
+        assert!(usage_chart(&d).0.contains(">70%</text>"));
+        let odd = CheckOutcome::from_findings(CheckId::Capacity, vec![])
+            .with_data(serde_json::json!({ "tenants": [{ "tenant": "acme" }] }));
+        assert!(capacity_chart(&odd).0.contains("could not be read"), "another shape is said, not drawn");
     }
 }

@@ -1,9 +1,10 @@
 //! The cost check's variance chart: inline SVG, written by hand (no chart crate), so it builds
-//! without the `cost` feature; it reads only the outcome's `data`.
+//! without the `cost` feature; it reads only the outcome's typed [`CostData`].
 
-use crate::display::Html;
-use crate::render::html::esc;
-use crate::report::CheckOutcome;
+use crate::finding::Status;
+use crate::render::html::{colour, esc, warning, Html};
+use crate::report::data::{parse, CostData};
+use crate::report::{CheckId, CheckOutcome};
 use std::fmt::Write;
 
 const W: f64 = 640.0;
@@ -15,14 +16,22 @@ const BOTTOM: f64 = 64.0;
 /// Variance per provider and billing period as bars, with the pass band (±warn) and the warn
 /// band (±fail) shaded. Bars are coloured by band; a provider-period with no bill is marked.
 pub fn cost_chart(outcome: &CheckOutcome) -> Html {
-    let d = &outcome.data;
-    let rows = d["variance"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-    if rows.is_empty() {
-        return Html("<p><em>no variance to chart: the cost check produced no reconciliation</em></p>".into());
+    let none = || Html("<p><em>no variance to chart: the cost check produced no reconciliation</em></p>".into());
+    if outcome.check != CheckId::Cost {
+        return none();
     }
-    let warn = d["thresholds"]["warn"].as_f64().unwrap_or(0.05);
-    let fail = d["thresholds"]["fail"].as_f64().unwrap_or(0.10);
-    let worst = rows.iter().filter_map(|r| r["variance"].as_f64()).fold(0.0_f64, |m, v| m.max(v.abs()));
+    match parse::<CostData>(&outcome.data) {
+        Some(Ok(d)) if !d.variance.is_empty() => variance_chart(&d),
+        Some(Err(e)) => Html(warning(&format!("the cost data could not be read: {e}"))),
+        _ => none(),
+    }
+}
+
+/// The variance chart of [`CostData`] (one bar per provider and period).
+pub fn variance_chart(d: &CostData) -> Html {
+    let rows = &d.variance;
+    let (warn, fail) = (d.thresholds.warn, d.thresholds.fail);
+    let worst = rows.iter().filter_map(|r| r.variance).fold(0.0_f64, |m, v| m.max(v.abs()));
     let span = (fail * 1.5).max(worst * 1.1);
     let plot_h = H - TOP - BOTTOM;
     let y = |v: f64| TOP + plot_h / 2.0 - v / span * plot_h / 2.0;
@@ -60,13 +69,10 @@ pub fn cost_chart(outcome: &CheckOutcome) -> Html {
     for (i, r) in rows.iter().enumerate() {
         let x = LEFT + slot * i as f64 + slot * 0.2;
         let bw = slot * 0.6;
-        let label = format!("{} {}", r["provider"].as_str().unwrap_or("?"), r["period"].as_str().unwrap_or("?"));
-        let colour = match r["band"].as_str().unwrap_or("") {
-            "pass" => "#1a7f37",
-            "warn" => "#9a6700",
-            _ => "#cf222e",
-        };
-        match r["variance"].as_f64() {
+        let label = format!("{} {}", r.provider, r.period);
+        // a band is pass, warn or fail; anything else is drawn as a failure
+        let colour = colour(if r.band == Status::Skip { "fail" } else { r.band.as_str() });
+        match r.variance {
             Some(v) => {
                 let (top, bottom) = (y(v.max(0.0)), y(v.min(0.0)));
                 let _ = write!(
@@ -76,8 +82,8 @@ pub fn cost_chart(outcome: &CheckOutcome) -> Html {
                     (bottom - top).max(1.0),
                     esc(&label),
                     v * 100.0,
-                    r["billed"].as_f64().unwrap_or(0.0),
-                    r["allocated"].as_f64().unwrap_or(0.0),
+                    r.billed,
+                    r.allocated,
                     x + bw / 2.0,
                     if v >= 0.0 { top - 3.0 } else { bottom + 11.0 },
                     v * 100.0
@@ -113,24 +119,67 @@ pub fn cost_chart(outcome: &CheckOutcome) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::CheckId;
-    use serde_json::json;
+    use crate::report::data::{CostSources, CostThresholds, CostTotals, VarianceRow};
+
+    fn row(
+        provider: &str,
+        period: &str,
+        variance: Option<f64>,
+        band: Status,
+        billed: f64,
+        allocated: f64,
+    ) -> VarianceRow {
+        VarianceRow {
+            provider: provider.into(),
+            period: period.into(),
+            allocated,
+            billed,
+            unallocatable: 0.0,
+            variance,
+            band,
+            open: false,
+            sources: Vec::new(),
+        }
+    }
+
+    fn data(variance: Vec<VarianceRow>) -> CostData {
+        CostData {
+            currency: "USD".into(),
+            thresholds: CostThresholds { warn: 0.05, fail: 0.10 },
+            sources: CostSources { allocated: "files ledger.csv".into(), billed: Vec::new() },
+            variance,
+            unallocatable: Vec::new(),
+            outside_periods: Vec::new(),
+            totals: CostTotals { allocated: 0.0, billed: 0.0, unallocatable: 0.0, coverage: None },
+            top_tenants: Vec::new(),
+            tenants: Vec::new(),
+        }
+    }
 
     #[test]
     fn bars_bands_and_missing_bills() {
-        let o = CheckOutcome::from_findings(CheckId::Cost, vec![]).with_data(json!({
-            "thresholds": {"warn": 0.05, "fail": 0.10},
-            "variance": [
-                {"provider": "openai", "period": "2026-10", "variance": 0.021, "band": "pass", "billed": 12.9, "allocated": 12.6},
-                {"provider": "anthropic", "period": "2026-11", "variance": -0.27, "band": "fail", "billed": 11.9, "allocated": 8.7},
-                {"provider": "pinecone", "period": "2026-11", "variance": null, "band": "warn"}
-            ]
-        }));
+        let d = data(vec![
+            row("openai", "2026-10", Some(0.021), Status::Pass, 12.9, 12.6),
+            row("anthropic", "2026-11", Some(-0.27), Status::Fail, 11.9, 8.7),
+            row("pinecone", "2026-11", None, Status::Warn, 0.0, 0.0),
+        ]);
+        let o = CheckOutcome::from_findings(CheckId::Cost, vec![]).with_data(serde_json::to_value(&d).unwrap());
         let svg = cost_chart(&o).0;
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("<rect").count(), 3 + 2, "three bands and two bars");
         assert!(svg.contains("+2.1%") && svg.contains("-27.0%") && svg.contains("no bill") && svg.contains("#cf222e"));
         let empty = cost_chart(&CheckOutcome::from_findings(CheckId::Cost, vec![]));
         assert!(empty.0.contains("no variance"));
+    }
+
+    #[test]
+    fn the_bands_are_the_datas_thresholds_not_defaults() {
+        let mut d = data(vec![row("openai", "2026-10", Some(0.021), Status::Pass, 12.9, 12.6)]);
+        d.thresholds = CostThresholds { warn: 0.02, fail: 0.03 };
+        let svg = variance_chart(&d).0;
+        assert!(svg.contains("green ±2% passes, amber to ±3% warns"), "{svg}");
+        let old = CheckOutcome::from_findings(CheckId::Cost, vec![])
+            .with_data(serde_json::json!({ "variance": [{ "provider": "openai" }] }));
+        assert!(cost_chart(&old).0.contains("could not be read"), "another shape is said, not drawn");
     }
 }

@@ -1,15 +1,23 @@
-//! HTML for the notebook: tables with status colours, no scripts.
+//! HTML for the notebook: the vocabulary (the [`Html`] value, escaping, status colours,
+//! badges, warnings, key-value tables) and the report's tables. No scripts.
 
 use crate::finding::{Finding, Status};
-use crate::report::{CheckOutcome, CheckStatus, Report, Verdict};
+use crate::report::data::{parse, CapacityData, CostData};
+use crate::report::{CheckId, CheckOutcome, CheckStatus, Report, Verdict};
 use std::fmt::Write;
+
+/// HTML produced by the library for the notebook (a chart, a table), shown as-is.
+#[derive(Debug, Clone)]
+pub struct Html(pub String);
 
 /// Escapes text for HTML.
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn colour(s: &str) -> &'static str {
+/// The colour of a status word (`pass`, `warn`, `skip`, `fail`, `error`) or a verdict
+/// (`ready`, `ready with warnings`, `not ready`): green, amber, grey, otherwise red.
+pub fn colour(s: &str) -> &'static str {
     match s {
         "pass" | "ready" => "#1a7f37",
         "warn" | "ready with warnings" => "#9a6700",
@@ -30,6 +38,26 @@ pub fn badge(word: &str) -> String {
 /// A visible warning paragraph (a check that skips, a section that could not load).
 pub fn warning(text: &str) -> String {
     format!("<p style=\"color:{}\">&#9888; {}</p>", colour("warn"), esc(text))
+}
+
+/// A quiet note in italics (a chart with nothing to draw).
+pub fn note(text: &str) -> String {
+    format!("<p><i>{}</i></p>", esc(text))
+}
+
+/// A two-column table, one row per `(key, value)`, both escaped (the environment table).
+pub fn key_value_table<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut h = String::from("<table><tbody>");
+    for (k, v) in rows {
+        let _ = write!(
+            h,
+            "<tr><th style=\"text-align:left\">{}</th><td style=\"text-align:left\">{}</td></tr>",
+            esc(k),
+            esc(v)
+        );
+    }
+    h.push_str("</tbody></table>");
+    h
 }
 
 /// A table of findings.
@@ -63,18 +91,28 @@ pub fn outcome_html(o: &CheckOutcome) -> String {
     if !o.findings.is_empty() {
         h.push_str(&findings_html(&o.findings));
     }
-    // each check's picture under its findings, when the check measured something
-    match o.check {
-        crate::CheckId::Rls => h.push_str(&super::rls_matrix_html(o)),
-        crate::CheckId::Cost if o.data["variance"].as_array().is_some_and(|v| !v.is_empty()) => {
-            h.push_str(&super::cost_chart(o).0)
-        }
-        crate::CheckId::Capacity if o.data["tenants"].as_array().is_some_and(|v| !v.is_empty()) => {
-            h.push_str(&super::capacity_chart(o).0)
-        }
-        _ => {}
-    }
+    h.push_str(&picture(o));
     h
+}
+
+/// Each check's picture under its findings, when the check measured something: the access
+/// matrix, the variance chart, the usage bars; a warning when its data has another shape.
+fn picture(o: &CheckOutcome) -> String {
+    let unreadable = |e: serde_json::Error| warning(&format!("the {} check's data could not be read: {e}", o.check));
+    match o.check {
+        CheckId::Rls => super::rls_matrix_html(o),
+        CheckId::Cost => match parse::<CostData>(&o.data) {
+            Some(Ok(d)) if !d.variance.is_empty() => super::cost_chart::variance_chart(&d).0,
+            Some(Err(e)) => unreadable(e),
+            _ => String::new(),
+        },
+        CheckId::Capacity => match parse::<CapacityData>(&o.data) {
+            Some(Ok(d)) if !d.tenants.is_empty() => super::capacity_chart::usage_chart(&d).0,
+            Some(Err(e)) => unreadable(e),
+            _ => String::new(),
+        },
+        CheckId::Tenants => String::new(),
+    }
 }
 
 /// The whole report: verdict, a summary row per check, the must-fix list, then every check.

@@ -1,6 +1,10 @@
 //! Rendering apart from checking: the same report as terminal text, JSON, HTML, and the formats
 //! CI systems read (GitHub workflow commands, JUnit XML, SARIF 2.1.0, Markdown). Renderers
 //! return text; they never print.
+//!
+//! Depends only on the report ([`crate::report`], its typed check data) and the findings: the
+//! checks write their data, the renderers read it, and the notebook ([`crate::nb`]) shows what
+//! they return.
 
 pub mod capacity_chart;
 pub mod cost_chart;
@@ -16,7 +20,7 @@ pub mod text;
 pub use capacity_chart::capacity_chart;
 pub use cost_chart::cost_chart;
 pub use github::report_github;
-pub use html::{outcome_html, report_html};
+pub use html::{outcome_html, report_html, Html};
 pub use junit::report_junit;
 pub use locate::{Locator, Migrations, SourceLocation};
 pub use markdown::report_markdown;

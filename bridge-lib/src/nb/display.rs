@@ -3,8 +3,10 @@
 //! to stdout, and only in that protocol.
 #![allow(clippy::print_stdout)]
 
-use crate::render;
-use crate::report::{CheckOutcome, Report};
+use super::callforward::Preview;
+use super::env::{Env, Notice};
+use crate::render::{self, html::esc, html::key_value_table, html::warning, Html};
+use crate::report::{CheckId, CheckOutcome, Report};
 
 fn emit(html: &str, text: &str) {
     println!("EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT");
@@ -25,10 +27,6 @@ impl CheckOutcome {
     }
 }
 
-/// HTML produced by the library for the notebook (a chart, a table), shown as-is.
-#[derive(Debug, Clone)]
-pub struct Html(pub String);
-
 impl Html {
     /// Shows the HTML in the notebook.
     pub fn evcxr_display(&self) {
@@ -36,22 +34,11 @@ impl Html {
     }
 }
 
-impl crate::nb::Env {
+impl Env {
     /// Shows which environment the notebook uses, and why (no secrets).
     pub fn evcxr_display(&self) {
-        use render::html::{esc, warning};
-        let mut h = String::from("<table><tbody>");
-        let mut text = String::new();
-        for part in self.describe().split("; ") {
-            let (k, v) = part.split_once(": ").unwrap_or((part, ""));
-            h.push_str(&format!(
-                "<tr><th style=\"text-align:left\">{}</th><td style=\"text-align:left\">{}</td></tr>",
-                esc(k),
-                esc(v)
-            ));
-            text.push_str(&format!("{k}: {v}\n"));
-        }
-        let how = crate::report::CheckId::ALL
+        let description = self.description();
+        let how = CheckId::ALL
             .iter()
             .map(|id| {
                 let w = if self.runs_here(*id) { "in the notebook" } else { "through the bridge binary" };
@@ -59,18 +46,19 @@ impl crate::nb::Env {
             })
             .collect::<Vec<_>>()
             .join(", ");
-        h.push_str(&format!("<tr><th style=\"text-align:left\">checks run</th><td style=\"text-align:left\">{}</td></tr></tbody></table>", esc(&how)));
-        if self.notice.contains("warning") {
-            h.push_str(&warning(&self.notice));
-        } else {
-            h.push_str(&format!("<p>{}</p>", esc(&self.notice)));
+        let rows = description.rows();
+        let mut h = key_value_table(rows.iter().copied().chain([("checks run", how.as_str())]));
+        let mut text: String = rows.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+        match &self.notice {
+            Notice::Warning(t) => h.push_str(&warning(t)),
+            Notice::Info(t) => h.push_str(&format!("<p>{}</p>", esc(t))),
         }
-        text.push_str(&self.notice);
+        text.push_str(self.notice.text());
         emit(&h, &text);
     }
 }
 
-impl crate::callforward::Preview {
+impl Preview {
     /// Shows the per-tenant savings table.
     pub fn evcxr_display(&self) {
         emit(&self.html(), &self.text());

@@ -1,0 +1,251 @@
+//! Evaluation: the capacity table (one row per tenant, from the stats and the history), then
+//! the rules over it. Pure: unit-tested without I/O.
+
+use super::rules::forecast::forecast;
+use super::rules::index_full::index_full;
+use super::rules::namespace_limit::namespace_limit;
+use super::rules::near_quota::{all_under_80_percent, near_quota};
+use super::rules::no_namespace::{every_tenant_has_a_namespace, no_namespace};
+use super::rules::no_quota::no_quota;
+use super::rules::orphan::orphan;
+use super::rules::over_quota::over_quota;
+use super::rules::{pct, Ctx};
+use super::{Tenant, Usage, WARN_RATIO};
+use crate::config::{CapacityConfig, Config};
+use crate::finding::{Finding, Status};
+use crate::pinecone::history::{days_until, fit, Snapshot};
+use crate::pinecone::IndexStats;
+use crate::report::data::TenantUsage;
+use std::collections::{HashMap, HashSet};
+
+/// What [`evaluate`] returns: the findings and the table they were read from.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// The findings.
+    pub findings: Vec<Finding>,
+    /// One row per tenant, in tenant order.
+    pub tenants: Vec<TenantUsage>,
+    /// Namespaces with no tenant: (name, records).
+    pub orphans: Vec<(String, u64)>,
+}
+
+/// Turns what was read into findings and the capacity table (pure: unit-tested without I/O).
+///
+/// Each tenant gets at most one of its rules (no namespace, no quota, over, near, forecast), in
+/// tenant order; then the summaries, the orphans and the index as a whole.
+pub fn evaluate(cfg: &Config, usage: &Usage, tenants: &[Tenant], history: &[(i64, Snapshot)]) -> Evaluation {
+    let ctx = Ctx { cfg, usage };
+    let (mut rows, orphans) = table(&cfg.capacity, &usage.stats, tenants, history);
+    let mut findings = Vec::new();
+    for row in &mut rows {
+        let found = no_namespace(&ctx, row)
+            .or_else(|| no_quota(&ctx, row))
+            .or_else(|| over_quota(&ctx, row))
+            .or_else(|| near_quota(&ctx, row))
+            .or_else(|| forecast(&ctx, row));
+        if let Some(f) = found {
+            row.status = f.status;
+            findings.push(f);
+        }
+    }
+    findings.extend(all_under_80_percent(&ctx, &rows));
+    findings.extend(every_tenant_has_a_namespace(&ctx, &rows));
+    findings.extend(orphans.iter().map(|(ns, vectors)| orphan(&ctx, ns, *vectors)));
+    findings.extend(index_full(&ctx));
+    findings.push(namespace_limit(&ctx, orphans.len()));
+    Evaluation { findings, tenants: rows, orphans }
+}
+
+/// The capacity table, every row still `pass` (the rules judge it), and the namespaces no
+/// tenant owns. Growth is fitted only for namespaces that are measured (records and a quota).
+pub fn table(
+    cap: &CapacityConfig,
+    stats: &IndexStats,
+    tenants: &[Tenant],
+    history: &[(i64, Snapshot)],
+) -> (Vec<TenantUsage>, Vec<(String, u64)>) {
+    let mut series: HashMap<&str, Vec<(i64, u64)>> = HashMap::with_capacity(stats.namespaces.len());
+    for (t, s) in history {
+        for (ns, n) in &s.namespaces {
+            series.entry(ns.as_str()).or_default().push((*t, *n));
+        }
+    }
+    let mut owned: HashSet<&str> = HashSet::with_capacity(tenants.len());
+    let mut rows = Vec::with_capacity(tenants.len());
+    for t in tenants {
+        let namespace = format!("{}{}", cap.namespace_prefix, t.id);
+        let vectors = stats.namespaces.get_key_value(&namespace).map(|(k, s)| {
+            owned.insert(k.as_str());
+            s.vector_count
+        });
+        let quota = cap.tier_quotas.get(&t.tier).copied();
+        let mut row = TenantUsage {
+            tenant: t.id.clone(),
+            namespace,
+            tier: t.tier.clone(),
+            active: t.active,
+            vectors,
+            quota,
+            percent: vectors.zip(quota).map(|(v, q)| pct(v, q)),
+            growth_per_day: None,
+            days_to_80: None,
+            days_to_full: None,
+            status: Status::Pass,
+        };
+        if let (Some(v), Some(q)) = (vectors, quota) {
+            if let Some(g) = series.get(row.namespace.as_str()).and_then(|p| fit(p)) {
+                row.growth_per_day = Some(g.per_day);
+                row.days_to_80 = days_until(v, g.per_day, q as f64 * WARN_RATIO);
+                row.days_to_full = days_until(v, g.per_day, q as f64);
+            }
+        }
+        rows.push(row);
+    }
+    let orphans = stats
+        .namespaces
+        .iter()
+        .filter(|(ns, _)| !owned.contains(ns.as_str()))
+        .map(|(ns, s)| (ns.clone(), s.vector_count))
+        .collect();
+    (rows, orphans)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::checks::capacity::rules::fixture::usage;
+    use crate::pinecone::IndexKind;
+
+    fn tenant(id: &str, tier: &str, active: bool) -> Tenant {
+        Tenant { id: id.into(), tier: tier.into(), active }
+    }
+
+    fn status_of(e: &Evaluation, code: &str) -> Vec<Status> {
+        e.findings.iter().filter(|f| f.code == code).map(|f| f.status).collect()
+    }
+
+    /// One of each: near, over, no quota, growing, missing, an orphan, a pod index at 85% and 5
+    /// of 6 namespaces.
+    pub(crate) fn every_rule_fixture() -> (Config, Usage, Vec<Tenant>, Vec<(i64, Snapshot)>) {
+        let mut cfg = Config::default();
+        cfg.capacity.namespace_limit = 6;
+        let day = 86_400;
+        let snap = |t: i64, n: u64| {
+            (t, Snapshot { at: String::new(), index: String::new(), namespaces: [("grow".to_string(), n)].into() })
+        };
+        let history = vec![snap(0, 10_000), snap(10 * day, 30_000), snap(20 * day, 50_000)];
+        let usage = usage(
+            IndexKind::Pod,
+            Some(0.85),
+            &[("near", 85_000), ("over", 100_000), ("odd", 5), ("grow", 50_000), ("old-customer", 42)],
+        );
+        let tenants = vec![
+            tenant("near", "starter", true),
+            tenant("over", "starter", true),
+            tenant("odd", "platinum", true),
+            tenant("grow", "starter", true),
+            tenant("missing", "pro", true),
+        ];
+        (cfg, usage, tenants, history)
+    }
+
+    #[test]
+    fn comfortable_usage_passes() {
+        let cfg = Config::default();
+        let e = evaluate(
+            &cfg,
+            &usage(IndexKind::Serverless, Some(0.0), &[("a", 10_000), ("b", 500_000)]),
+            &[tenant("a", "starter", true), tenant("b", "pro", true), tenant("gone", "pro", false)],
+            &[],
+        );
+        assert!(e.findings.iter().all(|f| f.status == Status::Pass), "{:#?}", e.findings);
+        assert_eq!(status_of(&e, "CAP001"), vec![Status::Pass]);
+        assert_eq!(e.tenants[1].percent, Some(50.0));
+        assert!(e.orphans.is_empty());
+    }
+
+    #[test]
+    fn every_rule_triggers() {
+        let (cfg, usage, tenants, history) = every_rule_fixture();
+        let e = evaluate(&cfg, &usage, &tenants, &history);
+        assert_eq!(status_of(&e, "CAP001"), vec![Status::Warn]);
+        assert_eq!(status_of(&e, "CAP002"), vec![Status::Fail]);
+        assert_eq!(status_of(&e, "CAP003"), vec![Status::Warn]);
+        assert_eq!(status_of(&e, "CAP004"), vec![Status::Warn], "5 of 6 namespaces");
+        assert_eq!(status_of(&e, "CAP005"), vec![Status::Fail]);
+        assert_eq!(status_of(&e, "CAP006"), vec![Status::Warn]);
+        assert_eq!(status_of(&e, "CAP007"), vec![Status::Warn]);
+        assert_eq!(status_of(&e, "CAP008"), vec![Status::Warn]);
+        let grow = e.tenants.iter().find(|r| r.tenant == "grow").unwrap();
+        assert_eq!(grow.growth_per_day, Some(2000.0));
+        assert_eq!(grow.days_to_80, Some(15.0));
+        assert_eq!(grow.days_to_full, Some(25.0));
+        let near = e.findings.iter().find(|f| f.code == "CAP001").unwrap();
+        assert!(near.detail.contains("found 85000 of 100000 records (85.0%)"), "{}", near.detail);
+        assert_eq!(near.evidence["quota"], 100_000);
+        assert!(near.remedy.as_deref().unwrap().contains("UPDATE \"tenants\" SET tier = 'pro'"), "{:?}", near.remedy);
+        let orphan = e.findings.iter().find(|f| f.code == "CAP006").unwrap();
+        assert_eq!(orphan.key, "CAP006:old-customer");
+        assert!(orphan.remedy.as_deref().unwrap().contains("/namespaces/old-customer"));
+    }
+
+    #[test]
+    fn findings_come_in_tenant_order_then_the_index_and_rows_take_their_finding_status() {
+        let (cfg, usage, tenants, history) = every_rule_fixture();
+        let e = evaluate(&cfg, &usage, &tenants, &history);
+        let keys: Vec<&str> = e.findings.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "CAP001:near",
+                "CAP002:over",
+                "CAP007:odd",
+                "CAP008:grow",
+                "CAP005:missing",
+                "CAP006:old-customer",
+                "CAP003:index",
+                "CAP004:index"
+            ]
+        );
+        let statuses: Vec<Status> = e.tenants.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [Status::Warn, Status::Fail, Status::Warn, Status::Warn, Status::Fail]);
+        let grow = e.findings.iter().find(|f| f.code == "CAP008").unwrap();
+        assert_eq!(
+            (grow.evidence["status"].as_str(), grow.evidence["days_to_80"].as_f64()),
+            (Some("warn"), Some(15.0))
+        );
+    }
+
+    #[test]
+    fn limits_fail_at_full_and_prefix_maps_namespaces() {
+        let mut cfg = Config::default();
+        cfg.capacity.namespace_prefix = "t-".into();
+        cfg.capacity.namespace_limit = 2;
+        let e = evaluate(
+            &cfg,
+            &usage(IndexKind::Pod, Some(1.0), &[("t-a", 1), ("a", 1)]),
+            &[tenant("a", "pro", true)],
+            &[],
+        );
+        assert_eq!(status_of(&e, "CAP003"), vec![Status::Fail]);
+        assert_eq!(status_of(&e, "CAP004"), vec![Status::Fail]);
+        assert_eq!(status_of(&e, "CAP005"), vec![Status::Pass]);
+        assert_eq!(e.orphans, vec![("a".to_string(), 1)]);
+    }
+
+    #[test]
+    fn slow_growth_and_inactive_tenants_stay_quiet() {
+        let cfg = Config::default();
+        let snap = |t: i64, n: u64| {
+            (t, Snapshot { at: String::new(), index: String::new(), namespaces: [("a".to_string(), n)].into() })
+        };
+        let e = evaluate(
+            &cfg,
+            &usage(IndexKind::Serverless, None, &[("a", 10_000)]),
+            &[tenant("a", "starter", true), tenant("b", "starter", false)],
+            &[snap(0, 9_000), snap(86_400 * 10, 10_000)],
+        );
+        assert!(e.findings.iter().all(|f| f.status == Status::Pass), "{:#?}", e.findings);
+        assert_eq!(e.tenants[0].days_to_80, Some(700.0));
+    }
+}

@@ -1,0 +1,251 @@
+//! The notebook's environment: the configuration every check uses, the demo that keeps running
+//! while it is held, and the methods the cells call.
+
+use super::{block_on, Assumptions, CheckId, CheckOutcome, Html, Preview, Report, Variant, DEMO_VAR};
+use crate::config::Config;
+use crate::demo::Demo;
+use crate::{Error, Result};
+use std::fmt;
+use std::path::PathBuf;
+
+/// The environment the notebook works on: the configured services, or the embedded demo when
+/// nothing is configured. Holding it keeps the demo's PostgreSQL running.
+#[derive(Debug)]
+pub struct Env {
+    /// The configuration every check uses. Edit it in a cell (a threshold, the tenants table)
+    /// and re-run a check to see the result change.
+    pub config: Config,
+    /// The running demo, when the demo is used.
+    pub demo: Option<Demo>,
+    /// The `bridge` binary for checks this build does not include; `None`: `BRIDGE_BIN`, else
+    /// `<workspace>/target/debug/bridge` (built with cargo when missing).
+    pub bridge_bin: Option<PathBuf>,
+    /// Why this environment was chosen, shown at the top of the notebook.
+    pub notice: Notice,
+}
+
+/// Why the notebook uses its environment, shown at its top.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A plain statement (`using the embedded demo …`).
+    Info(String),
+    /// Something to act on (a service that is not configured, so its checks skip).
+    Warning(String),
+}
+
+impl Notice {
+    /// The words shown.
+    pub fn text(&self) -> &str {
+        match self {
+            Notice::Info(t) | Notice::Warning(t) => t,
+        }
+    }
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
+/// Which environment, which database, which index: what the notebook shows first (no secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description {
+    /// `demo`, `demo broken` or `configured`.
+    pub environment: String,
+    /// The database, redacted, or why there is none.
+    pub database: String,
+    /// The Pinecone index, or why there is none.
+    pub pinecone: String,
+}
+
+impl Description {
+    /// The rows of the environment table: `(what, which)`.
+    pub fn rows(&self) -> [(&'static str, &str); 3] {
+        [("environment", &self.environment), ("database", &self.database), ("pinecone", &self.pinecone)]
+    }
+}
+
+impl fmt::Display for Description {
+    /// One line: `environment: …; database: …; pinecone: …`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.rows().iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+impl Env {
+    /// From the environment: the demo named by `BRIDGE_NOTEBOOK_DEMO` (`clean` or `broken`)
+    /// when set; otherwise the configured services; with nothing configured, the clean demo.
+    pub fn from_env_or_demo() -> Result<Env> {
+        if let Some(v) = std::env::var(DEMO_VAR).ok().filter(|v| !v.trim().is_empty()) {
+            let variant: Variant = v.trim().parse().map_err(|_| {
+                Error::config(
+                    format!("{DEMO_VAR} `{v}` is not a demo variant"),
+                    format!("set {DEMO_VAR}=clean or broken, or unset it"),
+                )
+            })?;
+            let mut env = Env::demo(variant)?;
+            env.notice =
+                Notice::Info(format!("using the embedded demo ({}) because {DEMO_VAR}={}", variant.label(), v.trim()));
+            return Ok(env);
+        }
+        let config = Config::from_env()?;
+        if config.is_unconfigured() {
+            let mut env = Env::demo(Variant::Clean)?;
+            env.notice = Notice::Info(
+                "using the embedded demo: nothing is configured (DATABASE_URL and PINECONE_API_KEY are unset)".into(),
+            );
+            Ok(env)
+        } else {
+            let mut missing = Vec::new();
+            if config.database.is_none() {
+                missing.push("DATABASE_URL is unset: the database checks will skip");
+            }
+            if config.pinecone.is_none() {
+                missing.push("PINECONE_API_KEY is unset: the capacity check will skip");
+            }
+            let notice = if missing.is_empty() {
+                Notice::Info("using the configured services".to_string())
+            } else {
+                Notice::Warning(format!("using the configured services; warning: {}", missing.join("; ")))
+            };
+            Ok(Env { config, demo: None, bridge_bin: None, notice })
+        }
+    }
+
+    /// Starts the demo (`Variant::Broken` to watch the checks catch planted flaws).
+    pub fn demo(variant: Variant) -> Result<Env> {
+        let demo = block_on(Demo::start(variant))?;
+        Ok(Env::on_demo(demo))
+    }
+
+    /// Wraps a demo that is already running (tests share one cluster this way).
+    pub fn on_demo(demo: Demo) -> Env {
+        let config = demo.config();
+        let notice = Notice::Info(format!("using the embedded demo ({})", demo.variant.label()));
+        Env { config, demo: Some(demo), bridge_bin: None, notice }
+    }
+
+    /// A one-line description: which environment, which database (no secrets).
+    pub fn describe(&self) -> String {
+        self.description().to_string()
+    }
+
+    /// Which environment, which database, which index (no secrets).
+    pub fn description(&self) -> Description {
+        let db = self
+            .config
+            .database
+            .as_ref()
+            .map(|d| d.redacted())
+            .unwrap_or_else(|| "not configured (DATABASE_URL unset)".into());
+        let pc = match &self.config.pinecone {
+            Some(p) => format!("index {}", p.index.clone().or_else(|| p.host.clone()).unwrap_or_default()),
+            None => "not configured (PINECONE_API_KEY unset)".into(),
+        };
+        Description { environment: self.config.environment.clone(), database: db, pinecone: pc }
+    }
+
+    /// Runs one check: in this process when this build includes it, otherwise through the
+    /// `bridge` binary with this configuration (see [`Env::check_with_binary`]).
+    pub fn check(&self, id: CheckId) -> CheckOutcome {
+        if self.runs_here(id) {
+            block_on(crate::run_check(&self.config, id))
+        } else {
+            self.check_with_binary(id)
+        }
+    }
+
+    /// Whether [`Env::check`] runs `id` in this process: this build can run it on this
+    /// configuration, or nothing is configured and every check skips.
+    pub fn runs_here(&self, id: CheckId) -> bool {
+        crate::checks::runs_here(id, &self.config) || self.config.is_unconfigured()
+    }
+
+    /// Runs one check through `bridge check --only ID --format json`, passing this
+    /// configuration to the child as environment variables (nothing else of ours is
+    /// inherited, and it runs outside the working directory so no `.env` leaks in), and reads
+    /// the outcome back. Suppressions are applied here.
+    pub fn check_with_binary(&self, id: CheckId) -> CheckOutcome {
+        match self.run_binary(id) {
+            Ok(o) => o.apply_suppressions(&self.config.suppressions),
+            Err(e) => CheckOutcome::errored(id, &e),
+        }
+    }
+
+    /// The report and verdict from outcomes already computed in earlier cells (no check runs
+    /// again).
+    pub fn verdict(&self, outcomes: &[&CheckOutcome]) -> Report {
+        Report::new(self.config.environment.clone(), outcomes.iter().map(|o| (*o).clone()).collect())
+    }
+
+    /// Runs all four checks.
+    pub fn report(&self) -> Report {
+        Report::new(self.config.environment.clone(), CheckId::ALL.iter().map(|id| self.check(*id)).collect())
+    }
+
+    /// The recap of what M11.1 shipped, read from this environment: tenants, tenant-scoped
+    /// tables with their row-level security, policies, and each tenant's data under its own
+    /// context. A problem is shown in the output, not raised.
+    pub fn recap(&self) -> Html {
+        match block_on(super::recap::gather(&self.config)) {
+            Ok(r) => Html(super::recap::html(&r)),
+            Err(e) => Html(crate::render::html::warning(&format!("recap unavailable: {e}"))),
+        }
+    }
+
+    /// The call-forward preview: what moving each tenant's small requests to a cheaper model
+    /// would save per month, under `assumptions`. A problem is shown in the output (and kept in
+    /// [`Preview::error`]), not raised.
+    pub fn callforward(&self, assumptions: &Assumptions) -> Preview {
+        block_on(super::callforward::preview(&self.config, assumptions)).unwrap_or_else(|e| Preview {
+            assumptions: assumptions.clone(),
+            tenants: Vec::new(),
+            error: Some(e.to_string()),
+        })
+    }
+
+    /// Runs a read-only SQL query on the application's connection and returns the rows as text
+    /// in an HTML table (for the recap and for experiments).
+    pub fn sql(&self, sql: &str) -> Result<Html> {
+        let target = self
+            .config
+            .database
+            .clone()
+            .ok_or_else(|| crate::Error::config("DATABASE_URL is not set", "set it, or use the demo"))?;
+        let sql = sql.to_string();
+        block_on(async move {
+            let mut c = crate::db::connect(&target).await?;
+            let tx = crate::db::read_only(&mut c).await?;
+            let rows = tx.simple_query(&sql).await.map_err(|e| crate::Error::query("running the query", &e))?;
+            let _ = tx.rollback().await;
+            Ok(Html(simple_rows_html(&rows)))
+        })
+    }
+}
+
+fn simple_rows_html(rows: &[tokio_postgres::SimpleQueryMessage]) -> String {
+    use crate::render::html::esc;
+    let mut h = String::from("<table>");
+    let mut header = false;
+    for m in rows {
+        if let tokio_postgres::SimpleQueryMessage::Row(r) = m {
+            if !header {
+                h.push_str("<thead><tr>");
+                for c in r.columns() {
+                    h.push_str(&format!("<th>{}</th>", esc(c.name())));
+                }
+                h.push_str("</tr></thead><tbody>");
+                header = true;
+            }
+            h.push_str("<tr>");
+            for i in 0..r.len() {
+                h.push_str(&format!("<td>{}</td>", esc(r.get(i).unwrap_or("NULL"))));
+            }
+            h.push_str("</tr>");
+        }
+    }
+    h.push_str("</tbody></table>");
+    h
+}

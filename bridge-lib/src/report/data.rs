@@ -1,0 +1,294 @@
+//! Each check's display data, typed: what a check puts in [`CheckOutcome::data`] and what the
+//! renderers draw. A check serialises its struct into `data` (the JSON shape the README
+//! documents); a renderer reads it back with [`parse`], so no renderer re-states a default.
+//!
+//! [`CheckOutcome::data`]: crate::report::CheckOutcome::data
+
+use crate::finding::Status;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Reads a check's data back: `None` when the check attached none (it skipped, or could not
+/// run), otherwise the typed data or why it does not have the expected shape.
+pub fn parse<T: DeserializeOwned>(data: &Value) -> Option<Result<T, serde_json::Error>> {
+    if data.is_null() {
+        None
+    } else {
+        Some(T::deserialize(data))
+    }
+}
+
+/// The capacity check's data (README, "capacity data").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapacityData {
+    /// Where the numbers come from (`snapshot FILE` or `index NAME (HOST)`).
+    pub source: String,
+    /// The index as a whole.
+    pub index: CapacityIndex,
+    /// The share of a quota that warns, in percent.
+    pub warn_percent: f64,
+    /// Days ahead the forecast looks.
+    pub horizon_days: f64,
+    /// Snapshots in the history the forecast was fitted on.
+    pub history_points: usize,
+    /// One row per tenant, in tenant order.
+    pub tenants: Vec<TenantUsage>,
+    /// Namespaces with no tenant.
+    pub orphans: Vec<OrphanNamespace>,
+}
+
+/// The index in [`CapacityData`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapacityIndex {
+    /// The index name, when it was described by name.
+    pub name: Option<String>,
+    /// Its host, when it was described by name.
+    pub host: Option<String>,
+    /// `serverless`, `pod`… (`unknown` offline or by host only).
+    pub kind: String,
+    /// The vector dimension.
+    pub dimension: Option<u64>,
+    /// The largest of the index, memory and storage fullness, 0..1.
+    pub fullness: Option<f64>,
+    /// Records in the whole index.
+    pub total_vectors: Option<u64>,
+    /// Namespaces in the index.
+    pub namespaces: usize,
+    /// Namespaces the plan allows per index.
+    pub namespace_limit: u64,
+}
+
+/// One tenant's row in the capacity table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantUsage {
+    /// The tenant id.
+    pub tenant: String,
+    /// Its namespace name.
+    pub namespace: String,
+    /// Its tier.
+    pub tier: String,
+    /// Whether it is active.
+    pub active: bool,
+    /// Records in its namespace; `None` when the namespace does not exist.
+    pub vectors: Option<u64>,
+    /// Its quota; `None` when the tier has none.
+    pub quota: Option<u64>,
+    /// `vectors / quota` in percent.
+    pub percent: Option<f64>,
+    /// Growth over the saved snapshots, records per day.
+    pub growth_per_day: Option<f64>,
+    /// Days until 80% of the quota at that growth (0 when already there).
+    pub days_to_80: Option<f64>,
+    /// Days until the quota is full at that growth.
+    pub days_to_full: Option<f64>,
+    /// The worst finding about this tenant.
+    pub status: Status,
+}
+
+/// A namespace with no tenant, in [`CapacityData`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrphanNamespace {
+    /// The namespace name (`""` is the default namespace).
+    pub namespace: String,
+    /// Records in it.
+    pub vectors: u64,
+}
+
+/// The cost check's data: the shape `checks::cost::outcome_data` writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostData {
+    /// The ledger currency.
+    pub currency: String,
+    /// The variance bands.
+    pub thresholds: CostThresholds,
+    /// Where each side was read.
+    pub sources: CostSources,
+    /// One row per provider and billing period.
+    pub variance: Vec<VarianceRow>,
+    /// Billed lines excluded as unallocatable (taxes, credits, minimums…).
+    pub unallocatable: Vec<BilledLineData>,
+    /// Ledger usage in a provider and period that no export covers.
+    pub outside_periods: Vec<OutsidePeriod>,
+    /// Sums over every provider and period.
+    pub totals: CostTotals,
+    /// The tenants with the largest allocated cost.
+    pub top_tenants: Vec<TopTenant>,
+    /// The per-tenant breakdown: tenant, provider, model, period.
+    pub tenants: Vec<TenantCost>,
+}
+
+/// The variance bands, as fractions of the billed amount.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CostThresholds {
+    /// Up to this variance (either way) passes.
+    pub warn: f64,
+    /// Up to this variance warns; beyond it fails.
+    pub fail: f64,
+}
+
+/// Where the two sides of the reconciliation came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostSources {
+    /// The allocated side, in words (`files …`, or the database query).
+    pub allocated: String,
+    /// The billed exports read.
+    pub billed: Vec<String>,
+}
+
+/// One provider and billing period of the reconciliation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VarianceRow {
+    /// The provider.
+    pub provider: String,
+    /// The billing period, `YYYY-MM`.
+    pub period: String,
+    /// Allocated by the ledger.
+    pub allocated: f64,
+    /// Billed usage (unallocatable lines excluded).
+    pub billed: f64,
+    /// Billed lines excluded as unallocatable.
+    pub unallocatable: f64,
+    /// (billed − allocated) / billed; `None` when nothing was billed.
+    pub variance: Option<f64>,
+    /// `pass`, `warn` or `fail`.
+    pub band: Status,
+    /// The period is not final yet.
+    pub open: bool,
+    /// The files the billed lines came from.
+    pub sources: Vec<String>,
+}
+
+/// One billed line, as the data shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BilledLineData {
+    /// The file it came from.
+    pub source: String,
+    /// Where in the file (`line 4`, `row 3`, `data[2].results[0]`).
+    pub location: String,
+    /// The provider.
+    pub provider: String,
+    /// The billing period, `YYYY-MM`.
+    pub period: String,
+    /// Billed amount in micro-units of `currency`.
+    pub micros: i64,
+    /// ISO 4217 currency.
+    pub currency: String,
+    /// Charge category (`usage`, `tax`, `credit`…).
+    pub category: String,
+    /// The line's description.
+    pub description: String,
+    /// The period is not final yet.
+    pub open: bool,
+}
+
+/// Ledger usage outside every billed period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutsidePeriod {
+    /// The provider.
+    pub provider: String,
+    /// The period.
+    pub period: String,
+    /// Ledger rows.
+    pub events: u64,
+    /// Their cost.
+    pub cost: f64,
+}
+
+/// Sums over the variance table.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CostTotals {
+    /// Allocated.
+    pub allocated: f64,
+    /// Billed usage.
+    pub billed: f64,
+    /// Billed but unallocatable.
+    pub unallocatable: f64,
+    /// allocated / billed; `None` when nothing was billed.
+    pub coverage: Option<f64>,
+}
+
+/// One of the tenants with the largest allocated cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopTenant {
+    /// The tenant.
+    pub tenant: String,
+    /// Its allocated cost.
+    pub cost: f64,
+    /// Its ledger rows.
+    pub events: u64,
+    /// Its share of the whole allocated cost, 0..1.
+    pub share: f64,
+}
+
+/// One tenant's allocated cost for one provider, model and period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantCost {
+    /// The tenant.
+    pub tenant: String,
+    /// The provider.
+    pub provider: String,
+    /// The model or SKU.
+    pub model: String,
+    /// The billing period, `YYYY-MM`.
+    pub period: String,
+    /// The allocated cost.
+    pub cost: f64,
+    /// Ledger rows summed.
+    pub events: u64,
+}
+
+/// The RLS check's data: the shape `checks::rls::run` writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RlsData {
+    /// The role the application connects as.
+    pub app_role: AppRoleData,
+    /// The tenants the probes ran as.
+    pub probe_tenants: Vec<String>,
+    /// Settings read by `current_setting(...)` in the tenant tables' policies.
+    pub settings_read_by_policies: Vec<String>,
+    /// The access matrix: one row per relation.
+    pub matrix: Vec<MatrixRow>,
+}
+
+/// The application role in [`RlsData`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppRoleData {
+    /// `current_user`.
+    pub name: String,
+    /// Superuser.
+    pub superuser: bool,
+    /// BYPASSRLS.
+    pub bypassrls: bool,
+    /// Superuser or BYPASSRLS roles it is a member of.
+    pub bypassing_memberships: Vec<String>,
+}
+
+/// One relation of the access matrix: what the application role saw and could write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatrixRow {
+    /// `schema.name`.
+    pub relation: String,
+    /// `table`, `view`, `partitioned table`…
+    pub kind: String,
+    /// ENABLE ROW LEVEL SECURITY.
+    pub rls: bool,
+    /// FORCE ROW LEVEL SECURITY.
+    pub force: bool,
+    /// `row_security_active()` as the application role, when read.
+    pub row_security_active: Option<bool>,
+    /// Rows each probe tenant saw of its own, summed (`None`: no SELECT).
+    pub own_rows: Option<i64>,
+    /// Rows the probe tenants saw of other tenants (`None`: no SELECT).
+    pub other_tenant_rows: Option<i64>,
+    /// Rows seen with no tenant context.
+    pub no_context_rows: Option<i64>,
+    /// Inserting a row for another tenant: `denied (…)`, `ALLOWED (…)`, `not tried`, `error …`.
+    pub insert_for_other: Option<String>,
+    /// Moving an own row to another tenant.
+    pub move_to_other: Option<String>,
+    /// Updating another tenant's rows.
+    pub update_other: Option<String>,
+    /// Deleting another tenant's rows.
+    pub delete_other: Option<String>,
+}

@@ -348,3 +348,103 @@ async fn cli_snapshot_saves_the_stats_and_appends_to_the_history() {
     assert!(stderr.contains("PINECONE_API_KEY"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_namespace_without_a_count_counts_as_zero_instead_of_failing_the_check() {
+    // the spec marks `vectorCount` (stats) and `record_count` and `name` (namespace list) optional
+    let server = MockServer::start().await;
+    mount_describe(&server, serverless()).await;
+    mount_stats(
+        &server,
+        json!({"namespaces": {"acme": {}, "globex": {"vectorCount": 4}, "initech": {"vectorCount": null}}}),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/namespaces"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"namespaces": [{"name": "hooli"}, {"record_count": "9"}, {"name": "globex", "record_count": "5"}]}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let u = gather_usage(&config(pinecone(&server))).await.unwrap();
+    let counts: Vec<(&str, u64)> = u.stats.namespaces.iter().map(|(k, v)| (k.as_str(), v.vector_count)).collect();
+    assert_eq!(counts, vec![("acme", 0), ("globex", 5), ("hooli", 0), ("initech", 0)], "a nameless entry is skipped");
+}
+
+#[tokio::test]
+async fn a_408_is_retried_like_a_429() {
+    let server = MockServer::start().await;
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(ResponseTemplate::new(408).set_body_string("request timeout"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_stats(&server, json!({"namespaces": {"a": {"vectorCount": 2}}})).await;
+    let s = Client::new(&pinecone(&server)).unwrap().describe_index_stats(&server.uri()).await.unwrap();
+    assert_eq!(s.namespaces["a"].vector_count, 2);
+}
+
+#[tokio::test]
+async fn a_malformed_body_names_the_field_and_the_request_and_never_echoes_a_value() {
+    let server = MockServer::start().await;
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"namespaces": {"a": {"vectorCount": KEY}}})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/namespaces"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"namespaces": [{"name": "a", "record_count": [KEY]}]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/indexes/rag-prod"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(format!("{{\"name\": \"{KEY}\", \"host\": 7}}")))
+        .mount(&server)
+        .await;
+    let c = Client::new(&pinecone(&server)).unwrap();
+    let e1 = c.describe_index_stats(&server.uri()).await.unwrap_err().to_string();
+    assert!(
+        e1.contains("POST ") && e1.contains("/describe_index_stats") && e1.contains("namespaces.*.vectorCount"),
+        "{e1}"
+    );
+    let e2 = c.list_namespaces(&server.uri()).await.unwrap_err().to_string();
+    assert!(e2.contains("GET ") && e2.contains("namespaces[0].record_count"), "{e2}");
+    let e3 = c.describe_index("rag-prod").await.unwrap_err().to_string();
+    assert!(e3.contains("GET ") && e3.contains("`host`"), "{e3}");
+    for e in [&e1, &e2, &e3] {
+        assert!(!e.contains(KEY) && !e.contains("pcsk"), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn an_echoed_key_never_reaches_an_error_whatever_the_body() {
+    let server = MockServer::start().await;
+    // the key straddles the point where a plain-text message is cut, and is JSON-escaped in a message
+    let long = format!("{}{KEY} tail", "x".repeat(290));
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(ResponseTemplate::new(400).set_body_string(long))
+        .mount(&server)
+        .await;
+    let escaped = KEY.replace('p', "\\u0070");
+    Mock::given(path("/indexes/rag-prod"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_string(format!("{{\"error\":{{\"code\":\"X\",\"message\":\"{escaped}\"}}}}")),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/namespaces"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(format!("{{\"namespaces\": \"{KEY}")))
+        .mount(&server)
+        .await;
+    let c = Client::new(&pinecone(&server)).unwrap();
+    let e1 = c.describe_index_stats(&server.uri()).await.unwrap_err().to_string();
+    let e2 = c.describe_index("rag-prod").await.unwrap_err().to_string();
+    let e3 = c.list_namespaces(&server.uri()).await.unwrap_err().to_string();
+    for e in [&e1, &e2, &e3] {
+        assert!(!e.contains(KEY) && !e.contains("pcsk_test"), "{e}");
+    }
+    assert!(e1.contains("http 400") && e2.contains("http 400: X") && e3.contains("GET "), "{e1}\n{e2}\n{e3}");
+}

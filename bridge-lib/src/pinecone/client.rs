@@ -2,7 +2,7 @@
 //! OpenSSL), behind the `pinecone-api` feature: the notebook's build leaves it out and runs a
 //! live capacity check through the `bridge` binary.
 
-use super::{data_plane_url, error_message, IndexDescription, IndexStats, NamespaceInfo, NamespacePage};
+use super::{data_plane_url, error_message, IndexDescription, IndexStats, NamespaceInfo, NamespacePage, ParseError};
 use super::{BACKOFF_BASE, CALL_BUDGET, MAX_PAGES, NAMESPACES_API_SINCE, PAGE_LIMIT, RETRY_AFTER_CAP};
 use crate::config::PineconeConfig;
 use crate::error::error_chain as chain;
@@ -68,15 +68,17 @@ impl Client {
     /// `GET {controller}/indexes/{name}`: the host and spec of an index.
     pub async fn describe_index(&self, name: &str) -> Result<IndexDescription> {
         let url = format!("{}/indexes/{}", self.cfg.controller_url.trim_end_matches('/'), name);
-        let body = self.call(Method::GET, &url, None).await?;
-        IndexDescription::from_json(&body).map_err(|e| malformed(&url, "describe index", &e))
+        let request = format!("GET {url}");
+        let body = self.call(Method::GET, &url, &request, None).await?;
+        IndexDescription::from_json(&body).map_err(|e| malformed(request, "describe index", &e))
     }
 
     /// `POST https://{host}/describe_index_stats` with `{}`: per-namespace counts and fullness.
     pub async fn describe_index_stats(&self, host: &str) -> Result<IndexStats> {
         let url = format!("{}/describe_index_stats", data_plane_url(host));
-        let body = self.call(Method::POST, &url, Some("{}")).await?;
-        IndexStats::from_json(&body).map_err(|e| malformed(&url, "describe_index_stats", &e))
+        let request = format!("POST {url}");
+        let body = self.call(Method::POST, &url, &request, Some("{}")).await?;
+        IndexStats::from_json(&body).map_err(|e| malformed(request, "describe_index_stats", &e))
     }
 
     /// `GET https://{host}/namespaces`, every page (serverless, API 2025-04 and later).
@@ -84,7 +86,7 @@ impl Client {
         let base = format!("{}/namespaces", data_plane_url(host));
         let mut out = Vec::new();
         let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
+        for page in 1..=MAX_PAGES {
             let mut url = reqwest::Url::parse(&base).map_err(|e| Error::config(
                 format!("pinecone host `{host}` does not make a URL: {e}"),
                 "set PINECONE_INDEX_HOST to the host shown in the console, e.g. my-index-abc123.svc.aped-4627-b74a.pinecone.io",
@@ -93,9 +95,10 @@ impl Client {
             if let Some(t) = &token {
                 url.query_pairs_mut().append_pair("paginationToken", t);
             }
-            let body = self.call(Method::GET, url.as_str(), None).await?;
-            let page: NamespacePage =
-                serde_json::from_slice(&body).map_err(|e| malformed(&base, "list namespaces", &e))?;
+            // the page token came from the answer, so the request is named without it
+            let request = format!("GET {base} (page {page})");
+            let body = self.call(Method::GET, url.as_str(), &request, None).await?;
+            let page = NamespacePage::from_json(&body).map_err(|e| malformed(request, "list namespaces", &e))?;
             out.extend(page.namespaces);
             match page.pagination.and_then(|p| p.next).filter(|t| !t.is_empty()) {
                 Some(t) if Some(&t) != token.as_ref() => token = Some(t),
@@ -110,8 +113,8 @@ impl Client {
     }
 
     /// One request with bounded retries; the body of a 2xx answer.
-    async fn call(&self, method: Method, url: &str, body: Option<&'static str>) -> Result<Vec<u8>> {
-        let request = format!("{method} {url}");
+    async fn call(&self, method: Method, url: &str, request: &str, body: Option<&'static str>) -> Result<Vec<u8>> {
+        let request = request.to_string();
         let started = Instant::now();
         let max_attempts = self.cfg.max_retries + 1;
         let mut attempt = 0u32;
@@ -130,8 +133,8 @@ impl Client {
                     match resp.bytes().await {
                         Ok(bytes) if status.is_success() => return Ok(bytes.to_vec()),
                         Ok(bytes) => {
-                            let msg = self.cfg.api_key.scrub(&error_message(&bytes));
-                            let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+                            let msg = error_message(&bytes, &self.cfg.api_key);
+                            let retryable = retried(status);
                             (retryable, format!("http {}: {msg}", status.as_u16()), retry_after, Some(status))
                         }
                         Err(e) => (true, self.transport_reason(&e), None, None),
@@ -187,9 +190,16 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
     v.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
 }
 
-fn malformed(url: &str, what: &str, e: &serde_json::Error) -> Error {
+/// 408, 429 and 5xx answers are worth another try.
+fn retried(status: StatusCode) -> bool {
+    status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+/// A 2xx answer that does not parse: the error names the request and the field, and shows no
+/// value from the body (a proxy may have echoed the key into it).
+fn malformed(request: String, what: &str, e: &ParseError) -> Error {
     Error::Http {
-        request: url.to_string(),
+        request,
         reason: format!("the answer is not a valid {what} response: {e}"),
         fix: "check that PINECONE_INDEX_HOST / PINECONE_CONTROLLER_URL point at Pinecone and that PINECONE_API_VERSION is a supported version".into(),
     }
@@ -205,6 +215,7 @@ fn fix_for(status: Option<StatusCode>, url: &str, cfg: &PineconeConfig) -> Strin
         }
         Some(404) if control => "check PINECONE_INDEX: `GET /indexes` lists the project's indexes".into(),
         Some(404) => "check PINECONE_INDEX_HOST, and that PINECONE_API_VERSION supports this endpoint".into(),
+        Some(408) => "Pinecone timed the request out on every try: re-run later and check status.pinecone.io".into(),
         Some(429) => "rate limited past the retry budget: re-run later, or run the check less often".into(),
         Some(s) if s >= 500 => "Pinecone is failing: re-run later and check status.pinecone.io".into(),
         Some(_) => format!("check the request against Pinecone API version {} (PINECONE_API_VERSION)", cfg.api_version),

@@ -11,8 +11,11 @@
 
 pub mod history;
 mod model;
+mod parse;
 
+pub use model::Pagination;
 pub use model::{error_message, IndexDescription, IndexKind, IndexStats, NamespaceInfo, NamespacePage, NamespaceStats};
+pub use parse::ParseError;
 
 #[cfg(feature = "pinecone-api")]
 mod client;

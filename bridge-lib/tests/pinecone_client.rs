@@ -190,7 +190,7 @@ async fn persistent_500_gives_up_after_the_bounded_retries() {
 }
 
 #[tokio::test]
-async fn retry_after_beyond_the_cap_is_not_waited_for() {
+async fn retry_after_beyond_the_overall_budget_is_not_waited_for() {
     let server = MockServer::start().await;
     Mock::given(path("/describe_index_stats"))
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
@@ -250,8 +250,15 @@ async fn unknown_index_and_closed_port_are_clear_errors() {
 
 #[tokio::test]
 async fn the_whole_check_is_bounded_when_pinecone_hangs_and_other_checks_still_run() {
-    // default timeouts and retries: one call may take 25 s, the whole Pinecone read 28 s
+    // default timeouts and retries: one call may take 25 s, the whole Pinecone read 28 s; the
+    // index description takes 4 s, so the overall budget ends the hanging stats call at 28 s
     let server = MockServer::start().await;
+    Mock::given(path("/indexes/rag-prod"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(describe(&server, serverless())).set_delay(Duration::from_secs(4)),
+        )
+        .mount(&server)
+        .await;
     Mock::given(path("/describe_index_stats"))
         .respond_with(
             ResponseTemplate::new(200).set_body_json(json!({"namespaces": {}})).set_delay(Duration::from_secs(120)),
@@ -261,7 +268,8 @@ async fn the_whole_check_is_bounded_when_pinecone_hangs_and_other_checks_still_r
     let demo = common::demo(Variant::Clean).await;
     let mut cfg = demo.config();
     let mut p = PineconeConfig::new(KEY);
-    p.host = Some(server.uri());
+    p.controller_url = server.uri();
+    p.index = Some("rag-prod".into());
     cfg.pinecone = Some(p);
     cfg.capacity.snapshot = None;
     let started = Instant::now();
@@ -269,7 +277,10 @@ async fn the_whole_check_is_bounded_when_pinecone_hangs_and_other_checks_still_r
     assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
     let cap = report.check(CheckId::Capacity).unwrap();
     assert_eq!(cap.status, CheckStatus::Error, "{cap:#?}");
-    assert!(!cap.error.as_deref().unwrap().contains(KEY));
+    let error = cap.error.as_deref().unwrap();
+    assert!(!error.contains(KEY));
+    assert!(error.contains("POST http://") && error.contains("/describe_index_stats failed"), "{error}");
+    assert!(error.contains("28 s budget for all Pinecone calls"), "{error}");
     assert_eq!(report.check(CheckId::Tenants).unwrap().status, CheckStatus::Pass);
 }
 
@@ -447,4 +458,63 @@ async fn an_echoed_key_never_reaches_an_error_whatever_the_body() {
         assert!(!e.contains(KEY) && !e.contains("pcsk_test"), "{e}");
     }
     assert!(e1.contains("http 400") && e2.contains("http 400: X") && e3.contains("GET "), "{e1}\n{e2}\n{e3}");
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_the_call_budget_is_waited_for_when_it_fits_the_overall_budget() {
+    let server = MockServer::start().await;
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_stats(&server, json!({"namespaces": {"a": {"vectorCount": 1}}})).await;
+    let c = Client::new(&pinecone(&server)).unwrap().with_budgets(Duration::from_millis(300), Duration::from_secs(3));
+    let started = Instant::now();
+    let s = c.describe_index_stats(&server.uri()).await.unwrap();
+    assert_eq!(s.namespaces["a"].vector_count, 1);
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was not honoured");
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_overall_budget_is_a_clear_error_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "5"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = Client::new(&pinecone(&server)).unwrap().with_budgets(Duration::from_millis(300), Duration::from_secs(3));
+    let started = Instant::now();
+    let e = c.describe_index_stats(&server.uri()).await.unwrap_err().to_string();
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(e.starts_with("POST http://") && e.contains("/describe_index_stats failed: http 429"), "{e}");
+    assert!(e.contains("Retry-After 5 s") && e.contains("3 s budget for all Pinecone calls"), "{e}");
+}
+
+#[tokio::test]
+async fn the_overall_budget_error_names_the_request_that_hung() {
+    let server = MockServer::start().await;
+    Mock::given(path("/indexes/rag-prod"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(describe(&server, serverless()))
+                .set_delay(Duration::from_millis(700)),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"namespaces": {}})).set_delay(Duration::from_secs(10)),
+        )
+        .mount(&server)
+        .await;
+    let c = Client::new(&pinecone(&server)).unwrap().with_budgets(Duration::from_secs(1), Duration::from_millis(1200));
+    let started = Instant::now();
+    c.describe_index("rag-prod").await.unwrap();
+    let e = c.describe_index_stats(&server.uri()).await.unwrap_err().to_string();
+    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
+    assert!(e.starts_with("POST http://") && e.contains("/describe_index_stats failed"), "{e}");
+    assert!(e.contains("1.2 s budget for all Pinecone calls"), "{e}");
 }

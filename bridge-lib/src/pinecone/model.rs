@@ -1,4 +1,4 @@
-//! The shapes Pinecone answers with, parsed leniently (see [`super::parse`]): counts as JSON
+//! The shapes Pinecone answers with, parsed leniently (see `parse.rs`): counts as JSON
 //! numbers or strings (proto3 int64), camelCase or snake_case field names, and a field the API
 //! spec marks optional may be missing (a missing count is 0). A body that does not fit is an
 //! error naming the field, never showing a value from the body.

@@ -190,7 +190,7 @@ async fn persistent_500_gives_up_after_the_bounded_retries() {
 }
 
 #[tokio::test]
-async fn retry_after_beyond_the_cap_is_not_waited_for() {
+async fn retry_after_beyond_the_overall_budget_is_not_waited_for() {
     let server = MockServer::start().await;
     Mock::given(path("/describe_index_stats"))
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
@@ -250,8 +250,15 @@ async fn unknown_index_and_closed_port_are_clear_errors() {
 
 #[tokio::test]
 async fn the_whole_check_is_bounded_when_pinecone_hangs_and_other_checks_still_run() {
-    // default timeouts and retries: one call may take 25 s, the whole Pinecone read 28 s
+    // default timeouts and retries: one call may take 25 s, the whole Pinecone read 28 s; the
+    // index description takes 4 s, so the overall budget ends the hanging stats call at 28 s
     let server = MockServer::start().await;
+    Mock::given(path("/indexes/rag-prod"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(describe(&server, serverless())).set_delay(Duration::from_secs(4)),
+        )
+        .mount(&server)
+        .await;
     Mock::given(path("/describe_index_stats"))
         .respond_with(
             ResponseTemplate::new(200).set_body_json(json!({"namespaces": {}})).set_delay(Duration::from_secs(120)),
@@ -261,7 +268,8 @@ async fn the_whole_check_is_bounded_when_pinecone_hangs_and_other_checks_still_r
     let demo = common::demo(Variant::Clean).await;
     let mut cfg = demo.config();
     let mut p = PineconeConfig::new(KEY);
-    p.host = Some(server.uri());
+    p.controller_url = server.uri();
+    p.index = Some("rag-prod".into());
     cfg.pinecone = Some(p);
     cfg.capacity.snapshot = None;
     let started = Instant::now();
@@ -269,7 +277,10 @@ async fn the_whole_check_is_bounded_when_pinecone_hangs_and_other_checks_still_r
     assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
     let cap = report.check(CheckId::Capacity).unwrap();
     assert_eq!(cap.status, CheckStatus::Error, "{cap:#?}");
-    assert!(!cap.error.as_deref().unwrap().contains(KEY));
+    let error = cap.error.as_deref().unwrap();
+    assert!(!error.contains(KEY));
+    assert!(error.contains("POST http://") && error.contains("/describe_index_stats failed"), "{error}");
+    assert!(error.contains("28 s budget for all Pinecone calls"), "{error}");
     assert_eq!(report.check(CheckId::Tenants).unwrap().status, CheckStatus::Pass);
 }
 
@@ -347,4 +358,163 @@ async fn cli_snapshot_saves_the_stats_and_appends_to_the_history() {
     assert_eq!(code, Some(78), "{stderr}");
     assert!(stderr.contains("PINECONE_API_KEY"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_namespace_without_a_count_counts_as_zero_instead_of_failing_the_check() {
+    // the spec marks `vectorCount` (stats) and `record_count` and `name` (namespace list) optional
+    let server = MockServer::start().await;
+    mount_describe(&server, serverless()).await;
+    mount_stats(
+        &server,
+        json!({"namespaces": {"acme": {}, "globex": {"vectorCount": 4}, "initech": {"vectorCount": null}}}),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/namespaces"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"namespaces": [{"name": "hooli"}, {"record_count": "9"}, {"name": "globex", "record_count": "5"}]}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let u = gather_usage(&config(pinecone(&server))).await.unwrap();
+    let counts: Vec<(&str, u64)> = u.stats.namespaces.iter().map(|(k, v)| (k.as_str(), v.vector_count)).collect();
+    assert_eq!(counts, vec![("acme", 0), ("globex", 5), ("hooli", 0), ("initech", 0)], "a nameless entry is skipped");
+}
+
+#[tokio::test]
+async fn a_408_is_retried_like_a_429() {
+    let server = MockServer::start().await;
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(ResponseTemplate::new(408).set_body_string("request timeout"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_stats(&server, json!({"namespaces": {"a": {"vectorCount": 2}}})).await;
+    let s = Client::new(&pinecone(&server)).unwrap().describe_index_stats(&server.uri()).await.unwrap();
+    assert_eq!(s.namespaces["a"].vector_count, 2);
+}
+
+#[tokio::test]
+async fn a_malformed_body_names_the_field_and_the_request_and_never_echoes_a_value() {
+    let server = MockServer::start().await;
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"namespaces": {"a": {"vectorCount": KEY}}})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/namespaces"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"namespaces": [{"name": "a", "record_count": [KEY]}]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/indexes/rag-prod"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(format!("{{\"name\": \"{KEY}\", \"host\": 7}}")))
+        .mount(&server)
+        .await;
+    let c = Client::new(&pinecone(&server)).unwrap();
+    let e1 = c.describe_index_stats(&server.uri()).await.unwrap_err().to_string();
+    assert!(
+        e1.contains("POST ") && e1.contains("/describe_index_stats") && e1.contains("namespaces.*.vectorCount"),
+        "{e1}"
+    );
+    let e2 = c.list_namespaces(&server.uri()).await.unwrap_err().to_string();
+    assert!(e2.contains("GET ") && e2.contains("namespaces[0].record_count"), "{e2}");
+    let e3 = c.describe_index("rag-prod").await.unwrap_err().to_string();
+    assert!(e3.contains("GET ") && e3.contains("`host`"), "{e3}");
+    for e in [&e1, &e2, &e3] {
+        assert!(!e.contains(KEY) && !e.contains("pcsk"), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn an_echoed_key_never_reaches_an_error_whatever_the_body() {
+    let server = MockServer::start().await;
+    // the key straddles the point where a plain-text message is cut, and is JSON-escaped in a message
+    let long = format!("{}{KEY} tail", "x".repeat(290));
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(ResponseTemplate::new(400).set_body_string(long))
+        .mount(&server)
+        .await;
+    let escaped = KEY.replace('p', "\\u0070");
+    Mock::given(path("/indexes/rag-prod"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_string(format!("{{\"error\":{{\"code\":\"X\",\"message\":\"{escaped}\"}}}}")),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/namespaces"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(format!("{{\"namespaces\": \"{KEY}")))
+        .mount(&server)
+        .await;
+    let c = Client::new(&pinecone(&server)).unwrap();
+    let e1 = c.describe_index_stats(&server.uri()).await.unwrap_err().to_string();
+    let e2 = c.describe_index("rag-prod").await.unwrap_err().to_string();
+    let e3 = c.list_namespaces(&server.uri()).await.unwrap_err().to_string();
+    for e in [&e1, &e2, &e3] {
+        assert!(!e.contains(KEY) && !e.contains("pcsk_test"), "{e}");
+    }
+    assert!(e1.contains("http 400") && e2.contains("http 400: X") && e3.contains("GET "), "{e1}\n{e2}\n{e3}");
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_the_call_budget_is_waited_for_when_it_fits_the_overall_budget() {
+    let server = MockServer::start().await;
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_stats(&server, json!({"namespaces": {"a": {"vectorCount": 1}}})).await;
+    let c = Client::new(&pinecone(&server)).unwrap().with_budgets(Duration::from_millis(300), Duration::from_secs(3));
+    let started = Instant::now();
+    let s = c.describe_index_stats(&server.uri()).await.unwrap();
+    assert_eq!(s.namespaces["a"].vector_count, 1);
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was not honoured");
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_overall_budget_is_a_clear_error_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "5"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = Client::new(&pinecone(&server)).unwrap().with_budgets(Duration::from_millis(300), Duration::from_secs(3));
+    let started = Instant::now();
+    let e = c.describe_index_stats(&server.uri()).await.unwrap_err().to_string();
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(e.starts_with("POST http://") && e.contains("/describe_index_stats failed: http 429"), "{e}");
+    assert!(e.contains("Retry-After 5 s") && e.contains("3 s budget for all Pinecone calls"), "{e}");
+}
+
+#[tokio::test]
+async fn the_overall_budget_error_names_the_request_that_hung() {
+    let server = MockServer::start().await;
+    Mock::given(path("/indexes/rag-prod"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(describe(&server, serverless()))
+                .set_delay(Duration::from_millis(700)),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"namespaces": {}})).set_delay(Duration::from_secs(10)),
+        )
+        .mount(&server)
+        .await;
+    let c = Client::new(&pinecone(&server)).unwrap().with_budgets(Duration::from_secs(1), Duration::from_millis(1200));
+    let started = Instant::now();
+    c.describe_index("rag-prod").await.unwrap();
+    let e = c.describe_index_stats(&server.uri()).await.unwrap_err().to_string();
+    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
+    assert!(e.starts_with("POST http://") && e.contains("/describe_index_stats failed"), "{e}");
+    assert!(e.contains("1.2 s budget for all Pinecone calls"), "{e}");
 }

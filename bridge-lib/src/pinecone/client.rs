@@ -2,8 +2,8 @@
 //! OpenSSL), behind the `pinecone-api` feature: the notebook's build leaves it out and runs a
 //! live capacity check through the `bridge` binary.
 
-use super::{data_plane_url, error_message, IndexDescription, IndexStats, NamespaceInfo, NamespacePage};
-use super::{BACKOFF_BASE, CALL_BUDGET, MAX_PAGES, NAMESPACES_API_SINCE, PAGE_LIMIT, RETRY_AFTER_CAP};
+use super::{data_plane_url, error_message, IndexDescription, IndexStats, NamespaceInfo, NamespacePage, ParseError};
+use super::{BACKOFF_BASE, CALL_BUDGET, MAX_PAGES, NAMESPACES_API_SINCE, PAGE_LIMIT, TOTAL_BUDGET};
 use crate::config::PineconeConfig;
 use crate::error::error_chain as chain;
 use crate::{Error, Result};
@@ -17,6 +17,15 @@ use std::time::{Duration, Instant};
 pub struct Client {
     http: reqwest::Client,
     cfg: PineconeConfig,
+    budget: Budget,
+}
+
+/// How long calls may take: one call, and all calls of the client since `started`.
+#[derive(Clone, Copy, Debug)]
+struct Budget {
+    call: Duration,
+    total: Duration,
+    started: Instant,
 }
 
 impl Client {
@@ -52,7 +61,18 @@ impl Client {
             .map_err(|e| {
                 Error::config(format!("cannot build the http client: {}", chain(&e)), "report this as a bug")
             })?;
-        Ok(Client { http, cfg: cfg.clone() })
+        Ok(Client {
+            http,
+            cfg: cfg.clone(),
+            budget: Budget { call: CALL_BUDGET, total: TOTAL_BUDGET, started: Instant::now() },
+        })
+    }
+
+    /// The same client with other budgets: `call` for one call with its retries, `total` for
+    /// all calls from now on (the defaults are [`CALL_BUDGET`] and [`TOTAL_BUDGET`]).
+    pub fn with_budgets(mut self, call: Duration, total: Duration) -> Client {
+        self.budget = Budget { call, total, started: Instant::now() };
+        self
     }
 
     /// The configuration in use.
@@ -68,15 +88,17 @@ impl Client {
     /// `GET {controller}/indexes/{name}`: the host and spec of an index.
     pub async fn describe_index(&self, name: &str) -> Result<IndexDescription> {
         let url = format!("{}/indexes/{}", self.cfg.controller_url.trim_end_matches('/'), name);
-        let body = self.call(Method::GET, &url, None).await?;
-        IndexDescription::from_json(&body).map_err(|e| malformed(&url, "describe index", &e))
+        let request = format!("GET {url}");
+        let body = self.call(Method::GET, &url, &request, None).await?;
+        IndexDescription::from_json(&body).map_err(|e| malformed(request, "describe index", &e))
     }
 
     /// `POST https://{host}/describe_index_stats` with `{}`: per-namespace counts and fullness.
     pub async fn describe_index_stats(&self, host: &str) -> Result<IndexStats> {
         let url = format!("{}/describe_index_stats", data_plane_url(host));
-        let body = self.call(Method::POST, &url, Some("{}")).await?;
-        IndexStats::from_json(&body).map_err(|e| malformed(&url, "describe_index_stats", &e))
+        let request = format!("POST {url}");
+        let body = self.call(Method::POST, &url, &request, Some("{}")).await?;
+        IndexStats::from_json(&body).map_err(|e| malformed(request, "describe_index_stats", &e))
     }
 
     /// `GET https://{host}/namespaces`, every page (serverless, API 2025-04 and later).
@@ -84,7 +106,7 @@ impl Client {
         let base = format!("{}/namespaces", data_plane_url(host));
         let mut out = Vec::new();
         let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
+        for page in 1..=MAX_PAGES {
             let mut url = reqwest::Url::parse(&base).map_err(|e| Error::config(
                 format!("pinecone host `{host}` does not make a URL: {e}"),
                 "set PINECONE_INDEX_HOST to the host shown in the console, e.g. my-index-abc123.svc.aped-4627-b74a.pinecone.io",
@@ -93,9 +115,10 @@ impl Client {
             if let Some(t) = &token {
                 url.query_pairs_mut().append_pair("paginationToken", t);
             }
-            let body = self.call(Method::GET, url.as_str(), None).await?;
-            let page: NamespacePage =
-                serde_json::from_slice(&body).map_err(|e| malformed(&base, "list namespaces", &e))?;
+            // the page token came from the answer, so the request is named without it
+            let request = format!("GET {base} (page {page})");
+            let body = self.call(Method::GET, url.as_str(), &request, None).await?;
+            let page = NamespacePage::from_json(&body).map_err(|e| malformed(request, "list namespaces", &e))?;
             out.extend(page.namespaces);
             match page.pagination.and_then(|p| p.next).filter(|t| !t.is_empty()) {
                 Some(t) if Some(&t) != token.as_ref() => token = Some(t),
@@ -109,64 +132,139 @@ impl Client {
         })
     }
 
-    /// One request with bounded retries; the body of a 2xx answer.
-    async fn call(&self, method: Method, url: &str, body: Option<&'static str>) -> Result<Vec<u8>> {
-        let request = format!("{method} {url}");
-        let started = Instant::now();
+    /// One request with bounded retries; the body of a 2xx answer. `request` names it in
+    /// errors. Each attempt ends at the earliest of the request timeout, the call budget and
+    /// the client's overall budget; a `Retry-After` is waited for when it fits the overall
+    /// budget, even past the call budget (the retry then gets up to one request timeout more).
+    async fn call(&self, method: Method, url: &str, request: &str, body: Option<&'static str>) -> Result<Vec<u8>> {
+        let b = self.budget;
+        let total_end = b.started + b.total;
+        let mut call_end = (Instant::now() + b.call).min(total_end);
         let max_attempts = self.cfg.max_retries + 1;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let left = CALL_BUDGET.saturating_sub(started.elapsed());
-            let mut rb = self.http.request(method.clone(), url).timeout(self.cfg.request_timeout.min(left));
-            if let Some(b) = body {
-                rb = rb.header(CONTENT_TYPE, "application/json").body(b);
-            }
-            let (retryable, reason, wait, status) = match rb.send().await {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let retry_after =
-                        resp.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
-                    match resp.bytes().await {
-                        Ok(bytes) if status.is_success() => return Ok(bytes.to_vec()),
-                        Ok(bytes) => {
-                            let msg = self.cfg.api_key.scrub(&error_message(&bytes));
-                            let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
-                            (retryable, format!("http {}: {msg}", status.as_u16()), retry_after, Some(status))
-                        }
-                        Err(e) => (true, self.transport_reason(&e), None, None),
-                    }
-                }
-                Err(e) => (true, self.transport_reason(&e), None, None),
+            let now = Instant::now();
+            // on a tie the overall budget is the one to name
+            let limits =
+                [(total_end, Limit::Total), (call_end, Limit::Call), (now + self.cfg.request_timeout, Limit::Request)];
+            let (end, limit) = limits.into_iter().min_by_key(|(t, _)| *t).unwrap_or((total_end, Limit::Total));
+            let sent = if end > now {
+                tokio::time::timeout_at(end.into(), self.attempt(method.clone(), url, body)).await.ok()
+            } else {
+                None
             };
-            let too_long = wait.is_some_and(|w| w > RETRY_AFTER_CAP);
-            let sleep = wait.unwrap_or_else(|| backoff(attempt));
-            let fits = started.elapsed() + sleep < CALL_BUDGET;
-            if retryable && attempt < max_attempts && !too_long && fits {
-                tokio::time::sleep(sleep).await;
-                continue;
+            let f = match sent {
+                Some(Ok(bytes)) => return Ok(bytes),
+                Some(Err(f)) if !f.timed_out => f,
+                _ => self.timed_out(limit),
+            };
+            let now = Instant::now();
+            let mut too_long = None;
+            if f.retryable && attempt < max_attempts {
+                let wait = match f.retry_after {
+                    Some(w) if now + w < call_end => Some(w),
+                    Some(w) if now + w < total_end => {
+                        call_end = (now + w + self.cfg.request_timeout).min(total_end);
+                        Some(w)
+                    }
+                    Some(w) => {
+                        too_long = Some((w, total_end.saturating_duration_since(now)));
+                        None
+                    }
+                    None => Some(backoff(attempt)).filter(|s| now + *s < call_end),
+                };
+                if let Some(w) = wait {
+                    tokio::time::sleep(w).await;
+                    continue;
+                }
             }
-            let mut reason = if attempt > 1 { format!("{reason} (after {attempt} attempts)") } else { reason };
-            if too_long {
-                reason.push_str(&format!(
-                    "; Retry-After {} s is longer than the {} s we wait",
-                    wait.unwrap_or_default().as_secs(),
-                    RETRY_AFTER_CAP.as_secs()
-                ));
-            }
-            return Err(Error::Http { request, reason, fix: fix_for(status, url, &self.cfg) });
+            let mut reason = if attempt > 1 { format!("{} (after {attempt} attempts)", f.reason) } else { f.reason };
+            let fix = match too_long {
+                Some((w, left)) => {
+                    reason.push_str(&format!(
+                        "; Retry-After {} s is longer than the {} s left of the {} s budget for all Pinecone calls",
+                        secs(w),
+                        secs(left),
+                        secs(b.total)
+                    ));
+                    format!("Pinecone asked to wait {} s: re-run the check after that, or run it less often", secs(w))
+                }
+                None if f.timed_out => {
+                    "Pinecone did not answer in time: re-run later, check status.pinecone.io and the network path to Pinecone".into()
+                }
+                None => fix_for(f.status, url, &self.cfg),
+            };
+            return Err(Error::Http { request: request.to_string(), reason, fix });
         }
     }
 
-    fn transport_reason(&self, e: &reqwest::Error) -> String {
-        let reason = if e.is_timeout() {
-            format!("no complete response within {:.1} s", self.cfg.request_timeout.as_secs_f64())
-        } else if e.is_connect() {
-            format!("cannot connect: {}", chain(e))
-        } else {
-            chain(e)
+    /// One attempt: the body of a 2xx answer, or why it failed.
+    async fn attempt(&self, method: Method, url: &str, body: Option<&'static str>) -> Result<Vec<u8>, Failure> {
+        let mut rb = self.http.request(method, url);
+        if let Some(b) = body {
+            rb = rb.header(CONTENT_TYPE, "application/json").body(b);
+        }
+        let resp = rb.send().await.map_err(|e| self.transport(&e))?;
+        let status = resp.status();
+        let retry_after = resp.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+        let bytes = resp.bytes().await.map_err(|e| self.transport(&e))?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        let reason = format!("http {}: {}", status.as_u16(), error_message(&bytes, &self.cfg.api_key));
+        Err(Failure { retryable: retried(status), reason, retry_after, status: Some(status), timed_out: false })
+    }
+
+    /// A transport failure (no answer, or a broken one): retried.
+    fn transport(&self, e: &reqwest::Error) -> Failure {
+        let reason = if e.is_connect() { format!("cannot connect: {}", chain(e)) } else { chain(e) };
+        let reason = self.cfg.api_key.scrub(&reason);
+        Failure { retryable: true, reason, retry_after: None, status: None, timed_out: e.is_timeout() }
+    }
+
+    /// No complete answer before `limit`: retried only when the limit was the request's own.
+    fn timed_out(&self, limit: Limit) -> Failure {
+        let b = self.budget;
+        let reason = match limit {
+            Limit::Request => format!("no complete response within {:.1} s", self.cfg.request_timeout.as_secs_f64()),
+            Limit::Call => format!("no complete response within the {} s budget of one call", secs(b.call)),
+            Limit::Total => {
+                format!("no complete response before the {} s budget for all Pinecone calls ran out", secs(b.total))
+            }
         };
-        self.cfg.api_key.scrub(&reason)
+        Failure { retryable: limit == Limit::Request, reason, retry_after: None, status: None, timed_out: true }
+    }
+}
+
+/// Which deadline ends an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Limit {
+    /// All calls of the client ([`TOTAL_BUDGET`]).
+    Total,
+    /// This call with its retries ([`CALL_BUDGET`]).
+    Call,
+    /// This attempt (`PineconeConfig::request_timeout`).
+    Request,
+}
+
+/// Why an attempt failed.
+struct Failure {
+    retryable: bool,
+    /// Scrubbed of the key; no value from a 2xx body.
+    reason: String,
+    retry_after: Option<Duration>,
+    status: Option<StatusCode>,
+    timed_out: bool,
+}
+
+/// Seconds for a message: `3`, `1.5`.
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s:.1}")
     }
 }
 
@@ -187,9 +285,16 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
     v.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
 }
 
-fn malformed(url: &str, what: &str, e: &serde_json::Error) -> Error {
+/// 408, 429 and 5xx answers are worth another try.
+fn retried(status: StatusCode) -> bool {
+    status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+/// A 2xx answer that does not parse: the error names the request and the field, and shows no
+/// value from the body (a proxy may have echoed the key into it).
+fn malformed(request: String, what: &str, e: &ParseError) -> Error {
     Error::Http {
-        request: url.to_string(),
+        request,
         reason: format!("the answer is not a valid {what} response: {e}"),
         fix: "check that PINECONE_INDEX_HOST / PINECONE_CONTROLLER_URL point at Pinecone and that PINECONE_API_VERSION is a supported version".into(),
     }
@@ -205,6 +310,7 @@ fn fix_for(status: Option<StatusCode>, url: &str, cfg: &PineconeConfig) -> Strin
         }
         Some(404) if control => "check PINECONE_INDEX: `GET /indexes` lists the project's indexes".into(),
         Some(404) => "check PINECONE_INDEX_HOST, and that PINECONE_API_VERSION supports this endpoint".into(),
+        Some(408) => "Pinecone timed the request out on every try: re-run later and check status.pinecone.io".into(),
         Some(429) => "rate limited past the retry budget: re-run later, or run the check less often".into(),
         Some(s) if s >= 500 => "Pinecone is failing: re-run later and check status.pinecone.io".into(),
         Some(_) => format!("check the request against Pinecone API version {} (PINECONE_API_VERSION)", cfg.api_version),

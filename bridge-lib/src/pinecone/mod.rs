@@ -3,16 +3,22 @@
 //! paginated namespace list on the data plane, or a saved stats response offline.
 //!
 //! Every request carries `Api-Key` and a pinned `X-Pinecone-Api-Version` (without it Pinecone
-//! silently uses its oldest supported version). Connect and request timeouts are set; 429 and
-//! 5xx answers and transport failures are retried a bounded number of times with exponential
-//! backoff and jitter, honouring `Retry-After`, and one call never takes longer than
-//! [`CALL_BUDGET`]. The key is a [`Secret`](crate::Secret): it never appears in `Debug` or in
-//! an error.
+//! silently uses its oldest supported version). Connect and request timeouts are set; 408,
+//! 429 and 5xx answers and transport failures are retried a bounded number of times with
+//! exponential backoff and jitter. Two budgets bound the time: one call with its retries takes
+//! at most [`CALL_BUDGET`], and all calls of one client (one reading of the index) at most
+//! [`TOTAL_BUDGET`]. A `Retry-After` is honoured when it fits the overall budget, even past the
+//! call budget; a longer one is an error that says so. Every error names the request. The key
+//! is a [`Secret`](crate::Secret): it never appears in `Debug` or in an error, and no error
+//! shows a value from a successful answer (a proxy may echo the key anywhere).
 
 pub mod history;
 mod model;
+mod parse;
 
+pub use model::Pagination;
 pub use model::{error_message, IndexDescription, IndexKind, IndexStats, NamespaceInfo, NamespacePage, NamespaceStats};
+pub use parse::ParseError;
 
 #[cfg(feature = "pinecone-api")]
 mod client;
@@ -27,10 +33,12 @@ use std::time::Duration;
 pub const DEFAULT_API_VERSION: &str = "2026-04";
 /// The first API version with `GET /namespaces`.
 pub const NAMESPACES_API_SINCE: &str = "2025-04";
-/// The longest one call (all its retries included) may take.
+/// The longest one call (all its retries included) may take, unless Pinecone asks for a longer
+/// `Retry-After` that still fits [`TOTAL_BUDGET`].
 pub const CALL_BUDGET: Duration = Duration::from_secs(25);
-/// The longest `Retry-After` we wait; a longer one ends the retries.
-pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(10);
+/// The longest all calls of one `Client` together may take, counted from its creation: a
+/// client is one reading of the index. The capacity check's own limit is the same 28 s.
+pub const TOTAL_BUDGET: Duration = Duration::from_secs(28);
 /// The first backoff step (then doubled, plus up to 50% jitter).
 pub const BACKOFF_BASE: Duration = Duration::from_millis(250);
 /// Namespaces per page asked of `GET /namespaces`.

@@ -1,10 +1,12 @@
-//! The shapes Pinecone answers with, parsed leniently: counts as JSON numbers or strings
-//! (proto3 int64), camelCase or snake_case field names, missing optional fields.
+//! The shapes Pinecone answers with, parsed leniently (see `parse.rs`): counts as JSON
+//! numbers or strings (proto3 int64), camelCase or snake_case field names, and a field the API
+//! spec marks optional may be missing (a missing count is 0). A body that does not fit is an
+//! error naming the field, never showing a value from the body.
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize};
+use super::parse::{self, Obj, ParseError};
+use crate::Secret;
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// How the index is deployed, from the control plane's `spec`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,98 +55,100 @@ pub struct IndexDescription {
     pub state: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct RawIndex {
-    name: String,
-    #[serde(default)]
-    host: String,
-    #[serde(default, deserialize_with = "opt_count")]
-    dimension: Option<u64>,
-    #[serde(default)]
-    spec: serde_json::Value,
-    #[serde(default)]
-    status: serde_json::Value,
-}
-
 impl IndexDescription {
-    /// Parses a describe-index response.
-    pub fn from_json(body: &[u8]) -> serde_json::Result<Self> {
-        let raw: RawIndex = serde_json::from_slice(body)?;
-        let spec = &raw.spec;
-        let kind = if spec.get("serverless").is_some() {
+    /// Parses a describe-index response (`name` is required, as in the spec).
+    pub fn from_json(body: &[u8]) -> Result<Self, ParseError> {
+        let v = parse::json(body)?;
+        let o = Obj::root(&v)?;
+        let spec = o.obj(&["spec"])?;
+        let part = |name: &str| spec.as_ref().map(|s| s.obj(&[name])).transpose().map(Option::flatten);
+        let (serverless, pod) = (part("serverless")?, part("pod")?);
+        let kind = if serverless.is_some() {
             IndexKind::Serverless
-        } else if spec.get("pod").is_some() {
+        } else if pod.is_some() {
             IndexKind::Pod
-        } else if spec.get("byoc").is_some() {
+        } else if part("byoc")?.is_some() {
             IndexKind::Byoc
         } else {
             IndexKind::Unknown
         };
-        let pod = spec.get("pod");
-        let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+        let read_capacity =
+            serverless.as_ref().map(|s| s.obj(&["read_capacity", "readCapacity"])).transpose()?.flatten();
         Ok(IndexDescription {
-            name: raw.name,
-            host: raw.host,
-            dimension: raw.dimension,
+            name: o.required_text(&["name"])?,
+            host: o.text(&["host"])?.unwrap_or_default(),
+            dimension: o.count(&["dimension"])?,
             kind,
-            pod_type: text(pod.and_then(|p| p.get("pod_type").or_else(|| p.get("podType")))),
-            pods: pod.and_then(|p| p.get("pods")).and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok())),
-            read_capacity_mode: text(
-                spec.get("serverless")
-                    .and_then(|s| s.get("read_capacity").or_else(|| s.get("readCapacity")))
-                    .and_then(|r| r.get("mode")),
-            ),
-            state: text(raw.status.get("state")),
+            pod_type: pod.as_ref().map(|p| p.text(&["pod_type", "podType"])).transpose()?.flatten(),
+            pods: pod.as_ref().map(|p| p.count(&["pods"])).transpose()?.flatten(),
+            read_capacity_mode: read_capacity.map(|r| r.text(&["mode"])).transpose()?.flatten(),
+            state: o.obj(&["status"])?.map(|s| s.text(&["state"])).transpose()?.flatten(),
         })
     }
 }
 
 /// One namespace in a `describe_index_stats` response.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct NamespaceStats {
-    /// Records in the namespace (may lag recent writes).
-    #[serde(rename = "vectorCount", alias = "vector_count", alias = "recordCount", alias = "record_count")]
-    #[serde(deserialize_with = "count")]
+    /// Records in the namespace (may lag recent writes); 0 when the answer leaves it out (the
+    /// spec marks it optional).
+    #[serde(rename = "vectorCount")]
     pub vector_count: u64,
 }
 
-/// A `describe_index_stats` response (`IndexDescription` in Pinecone's OpenAPI).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// A `describe_index_stats` response (`IndexDescription` in Pinecone's OpenAPI). Every field is
+/// optional there, and here. `Deserialize` reads it as [`IndexStats::from_json`] does.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IndexStats {
     /// Namespace name → its stats; the default namespace is `""` (or `__default__`).
-    #[serde(default)]
     pub namespaces: BTreeMap<String, NamespaceStats>,
     /// The vector dimension.
-    #[serde(default, deserialize_with = "opt_count", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dimension: Option<u64>,
     /// Index fullness, 0..1: meaningful for pod indexes and dedicated read nodes only.
-    #[serde(rename = "indexFullness", alias = "index_fullness")]
-    #[serde(default, deserialize_with = "opt_float", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "indexFullness", skip_serializing_if = "Option::is_none")]
     pub index_fullness: Option<f64>,
     /// Memory fullness (dedicated read nodes, API 2025-10 and later).
-    #[serde(rename = "memoryFullness", alias = "memory_fullness")]
-    #[serde(default, deserialize_with = "opt_float", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "memoryFullness", skip_serializing_if = "Option::is_none")]
     pub memory_fullness: Option<f64>,
     /// Storage fullness (dedicated read nodes, API 2025-10 and later).
-    #[serde(rename = "storageFullness", alias = "storage_fullness")]
-    #[serde(default, deserialize_with = "opt_float", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "storageFullness", skip_serializing_if = "Option::is_none")]
     pub storage_fullness: Option<f64>,
     /// Records in the whole index.
-    #[serde(rename = "totalVectorCount", alias = "total_vector_count", alias = "totalRecordCount")]
-    #[serde(default, deserialize_with = "opt_count", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalVectorCount", skip_serializing_if = "Option::is_none")]
     pub total_vector_count: Option<u64>,
     /// The distance metric (API 2025-01 and later).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metric: Option<String>,
     /// `dense` or `sparse` (API 2025-01 and later).
-    #[serde(rename = "vectorType", alias = "vector_type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vectorType", skip_serializing_if = "Option::is_none")]
     pub vector_type: Option<String>,
 }
 
+const VECTOR_COUNT: &[&str] = &["vectorCount", "vector_count", "recordCount", "record_count"];
+
 impl IndexStats {
     /// Parses a `describe_index_stats` response.
-    pub fn from_json(body: &[u8]) -> serde_json::Result<Self> {
-        serde_json::from_slice(body)
+    pub fn from_json(body: &[u8]) -> Result<Self, ParseError> {
+        Self::from_value(&parse::json(body)?)
+    }
+
+    fn from_value(v: &serde_json::Value) -> Result<Self, ParseError> {
+        let o = Obj::root(v)?;
+        let mut namespaces = BTreeMap::new();
+        for (name, ns) in o.entries(&["namespaces"])? {
+            namespaces.insert(name.to_string(), NamespaceStats { vector_count: ns.count(VECTOR_COUNT)?.unwrap_or(0) });
+        }
+        Ok(IndexStats {
+            namespaces,
+            dimension: o.count(&["dimension"])?,
+            index_fullness: o.float(&["indexFullness", "index_fullness"])?,
+            memory_fullness: o.float(&["memoryFullness", "memory_fullness"])?,
+            storage_fullness: o.float(&["storageFullness", "storage_fullness"])?,
+            total_vector_count: o.count(&["totalVectorCount", "total_vector_count", "totalRecordCount"])?,
+            metric: o.text(&["metric"])?,
+            vector_type: o.text(&["vectorType", "vector_type"])?,
+        })
     }
 
     /// The highest of index, memory and storage fullness, when any is reported.
@@ -153,106 +157,85 @@ impl IndexStats {
     }
 }
 
+impl<'de> Deserialize<'de> for IndexStats {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        IndexStats::from_value(&v).map_err(serde::de::Error::custom)
+    }
+}
+
 /// One namespace from `GET /namespaces` (API 2025-04 and later, serverless only).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NamespaceInfo {
     /// The namespace name.
     pub name: String,
-    /// Records in it.
-    #[serde(alias = "recordCount", default, deserialize_with = "count")]
+    /// Records in it; 0 when the answer leaves it out (the spec marks it optional).
     pub record_count: u64,
     /// Bytes stored (newer API versions).
-    #[serde(alias = "sizeBytes", default, deserialize_with = "opt_count", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
 }
 
 /// One page of `GET /namespaces`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NamespacePage {
-    /// The namespaces on this page.
-    #[serde(default)]
+    /// The namespaces on this page. An entry without a name (the spec marks `name` optional)
+    /// is left out: it cannot be matched to a tenant, and describe_index_stats still counts it.
     pub namespaces: Vec<NamespaceInfo>,
     /// The token for the next page; absent on the last one.
-    #[serde(default)]
     pub pagination: Option<Pagination>,
 }
 
+impl NamespacePage {
+    /// Parses a list-namespaces response.
+    pub fn from_json(body: &[u8]) -> Result<Self, ParseError> {
+        let v = parse::json(body)?;
+        let o = Obj::root(&v)?;
+        let mut namespaces = Vec::new();
+        for ns in o.objects(&["namespaces"])? {
+            let record_count = ns.count(&["record_count", "recordCount"])?.unwrap_or(0);
+            let size_bytes = ns.count(&["size_bytes", "sizeBytes"])?;
+            if let Some(name) = ns.text(&["name"])? {
+                namespaces.push(NamespaceInfo { name, record_count, size_bytes });
+            }
+        }
+        let pagination =
+            o.obj(&["pagination"])?.map(|p| p.text(&["next"])).transpose()?.map(|next| Pagination { next });
+        Ok(NamespacePage { namespaces, pagination })
+    }
+}
+
 /// Pagination of a list response.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pagination {
     /// Pass as `paginationToken` to get the next page.
-    #[serde(default)]
     pub next: Option<String>,
 }
 
+/// The longest error message kept from an error response, in characters.
+const MESSAGE_CHARS: usize = 300;
+
 /// The message of an error response: the control plane's `{"error":{"code","message"}}`, the
-/// data plane's rpcStatus `{"code":16,"message"}`, or plain text such as `Unauthorized`.
-pub fn error_message(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+/// data plane's rpcStatus `{"code":16,"message"}`, or plain text such as `Unauthorized`; at
+/// most 300 characters. `key` is scrubbed from the body and from the message before either is
+/// cut short, so no part of it survives (a proxy may echo it, even JSON-escaped).
+pub fn error_message(body: &[u8], key: &Secret) -> String {
+    let text = key.scrub(&String::from_utf8_lossy(body));
+    let from_json = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| {
         let e = v.get("error").filter(|e| e.is_object()).unwrap_or(&v);
         let code = e.get("code").map(|c| c.as_str().map(str::to_string).unwrap_or_else(|| c.to_string()));
         let message = e.get("message").and_then(|m| m.as_str());
         match (code, message) {
-            (Some(c), Some(m)) => return format!("{c}: {m}"),
-            (None, Some(m)) => return m.to_string(),
-            _ => {}
+            (Some(c), Some(m)) => Some(format!("{c}: {m}")),
+            (None, Some(m)) => Some(m.to_string()),
+            _ => None,
         }
-    }
-    let t = text.trim();
-    if t.is_empty() {
+    });
+    let message = key.scrub(from_json.as_deref().unwrap_or(&text).trim());
+    if message.is_empty() {
         "empty body".into()
     } else {
-        t.chars().take(300).collect()
-    }
-}
-
-struct CountVisitor;
-
-impl<'de> Visitor<'de> for CountVisitor {
-    type Value = u64;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a non-negative count as a number or a string")
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
-        Ok(v)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
-        u64::try_from(v).map_err(|_| E::custom(format!("negative count {v}")))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
-        if v >= 0.0 && v.fract() == 0.0 && v < u64::MAX as f64 {
-            Ok(v as u64)
-        } else {
-            Err(E::custom(format!("count {v} is not a whole number")))
-        }
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
-        v.trim().parse().map_err(|_| E::custom(format!("count `{v}` is not a whole number")))
-    }
-}
-
-fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    d.deserialize_any(CountVisitor)
-}
-
-fn opt_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    #[derive(Deserialize)]
-    struct C(#[serde(deserialize_with = "count")] u64);
-    Ok(Option::<C>::deserialize(d)?.map(|c| c.0))
-}
-
-fn opt_float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum F {
-        N(f64),
-        S(String),
-    }
-    match Option::<F>::deserialize(d)? {
-        None => Ok(None),
-        Some(F::N(v)) => Ok(Some(v)),
-        Some(F::S(s)) => s.trim().parse().map(Some).map_err(|_| de::Error::custom(format!("`{s}` is not a number"))),
+        message.chars().take(MESSAGE_CHARS).collect()
     }
 }
 
@@ -298,12 +281,74 @@ mod tests {
 
     #[test]
     fn error_shapes() {
+        let key = Secret::new("pcsk_k3y");
         assert_eq!(
-            error_message(br#"{"status":429,"error":{"code":"QUOTA_EXCEEDED","message":"slow down"}}"#),
+            error_message(br#"{"status":429,"error":{"code":"QUOTA_EXCEEDED","message":"slow down"}}"#, &key),
             "QUOTA_EXCEEDED: slow down"
         );
-        assert_eq!(error_message(br#"{"code":16,"message":"bad key","details":[]}"#), "16: bad key");
-        assert_eq!(error_message(b"Unauthorized"), "Unauthorized");
-        assert_eq!(error_message(b""), "empty body");
+        assert_eq!(error_message(br#"{"code":16,"message":"bad key","details":[]}"#, &key), "16: bad key");
+        assert_eq!(error_message(b"Unauthorized", &key), "Unauthorized");
+        assert_eq!(error_message(b"", &key), "empty body");
+    }
+
+    #[test]
+    fn error_messages_lose_the_key_before_they_are_cut() {
+        let key = Secret::new("pcsk_k3y");
+        let cut = format!("{}pcsk_k3y", "x".repeat(MESSAGE_CHARS - 3));
+        assert!(!error_message(cut.as_bytes(), &key).contains("pcsk"));
+        let escaped = format!(r#"{{"message":"{}\u0070csk_k3y"}}"#, "x".repeat(MESSAGE_CHARS - 3));
+        assert!(!error_message(escaped.as_bytes(), &key).contains("pcsk"));
+        assert_eq!(error_message(br#"{"message":"\u0070csk_k3y!"}"#, &key), "[redacted]!");
+    }
+
+    #[test]
+    fn optional_fields_may_be_missing_or_null() {
+        let s = IndexStats::from_json(
+            br#"{"namespaces":{"a":{},"b":{"vectorCount":null},"c":{"vectorCount":2}},"dimension":null}"#,
+        )
+        .unwrap();
+        let counts: Vec<u64> = s.namespaces.values().map(|n| n.vector_count).collect();
+        assert_eq!((counts, s.dimension), (vec![0, 0, 2], None));
+        assert_eq!(IndexStats::from_json(br#"{"namespaces":null}"#).unwrap(), IndexStats::default());
+        let p = NamespacePage::from_json(
+            br#"{"namespaces":[{"name":"a"},{"record_count":3},{"name":"b","record_count":"4","size_bytes":null}],"pagination":{}}"#,
+        )
+        .unwrap();
+        let names: Vec<(&str, u64)> = p.namespaces.iter().map(|n| (n.name.as_str(), n.record_count)).collect();
+        assert_eq!(names, vec![("a", 0), ("b", 4)]);
+        assert_eq!(p.pagination, Some(Pagination { next: None }));
+        assert_eq!(NamespacePage::from_json(b"{}").unwrap().namespaces, vec![]);
+    }
+
+    #[test]
+    fn malformed_bodies_name_the_field() {
+        let e = |r: Result<IndexStats, ParseError>| r.unwrap_err().to_string();
+        assert_eq!(
+            e(IndexStats::from_json(br#"{"namespaces":{"t1":{"vectorCount":"many"}}}"#)),
+            "field `namespaces.*.vectorCount` is not a whole non-negative count"
+        );
+        assert_eq!(e(IndexStats::from_json(br#"{"namespaces":[]}"#)), "field `namespaces` is not a JSON object");
+        assert_eq!(e(IndexStats::from_json(br#"{"indexFullness":"full"}"#)), "field `indexFullness` is not a number");
+        assert_eq!(e(IndexStats::from_json(b"[1]")), "the body is not a JSON object");
+        let d = IndexDescription::from_json(br#"{"host":"h"}"#).unwrap_err().to_string();
+        assert_eq!(d, "field `name` is missing");
+        let d = IndexDescription::from_json(br#"{"name":"n","spec":{"pod":{"pods":"two"}}}"#).unwrap_err().to_string();
+        assert_eq!(d, "field `spec.pod.pods` is not a whole non-negative count");
+        let p = NamespacePage::from_json(br#"{"namespaces":[{"name":"a"},{"name":1}]}"#).unwrap_err().to_string();
+        assert_eq!(p, "field `namespaces[1].name` is not a string");
+    }
+
+    #[test]
+    fn stats_round_trip_through_serde() {
+        let s = IndexStats::from_json(
+            br#"{"namespaces":{"a":{"vector_count":"7"}},"index_fullness":0.5,"metric":"cosine"}"#,
+        )
+        .unwrap();
+        let back: IndexStats = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
+        assert!(serde_json::from_str::<IndexStats>(r#"{"dimension":"x"}"#)
+            .unwrap_err()
+            .to_string()
+            .contains("`dimension`"));
     }
 }

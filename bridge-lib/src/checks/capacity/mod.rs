@@ -55,7 +55,7 @@ use std::time::Duration;
 /// The share of a quota (or limit) that warns.
 pub const WARN_RATIO: f64 = 0.8;
 /// The longest gathering from Pinecone may take, all calls and retries included.
-pub const PINECONE_LIMIT: Duration = Duration::from_secs(28);
+pub const PINECONE_LIMIT: Duration = Duration::from_secs(crate::pinecone::TOTAL_BUDGET.as_secs() + 1);
 /// Above this many namespaces the paginated list is not read (describe_index_stats has them).
 pub const LIST_NAMESPACES_UP_TO: usize = 10_000;
 

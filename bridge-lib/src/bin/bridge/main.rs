@@ -3,9 +3,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use bridge_lib::demo::{Demo, Variant};
-use bridge_lib::{render, CheckId, Config, Error};
+use bridge_lib::{Config, Error};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
+
+mod check;
 
 const EXIT_CODES: &str = "Exit codes:
   0   ready (warnings allowed)
@@ -37,6 +39,8 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        #[command(flatten)]
+        rls: check::RlsArgs,
     },
     /// Manage test tenants.
     Tenants {
@@ -110,7 +114,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> u8 {
     let result = match cli.command {
-        Command::Check { demo, only, format } => check(demo, only, format).await,
+        Command::Check { demo, only, format, rls } => check::check(demo, only, format, rls).await,
         Command::Tenants { command: TenantsCommand::Provision { count, dry_run, seed_sql, demo } } => {
             provision(count, dry_run, seed_sql, demo).await
         }
@@ -147,18 +151,6 @@ async fn environment(demo: Option<String>) -> Result<(Config, Option<Demo>), Err
 async fn start_demo(v: Variant) -> Result<(Config, Option<Demo>), Error> {
     let demo = Demo::start(v).await?;
     Ok((demo.config(), Some(demo)))
-}
-
-async fn check(demo: Option<String>, only: Vec<String>, format: Format) -> Result<u8, Error> {
-    let only =
-        only.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<CheckId>()).collect::<Result<Vec<_>, _>>()?;
-    let (cfg, _demo) = environment(demo).await?;
-    let report = bridge_lib::run_checks(&cfg, &only).await;
-    match format {
-        Format::Human => print!("{}", render::report_text(&report)),
-        Format::Json => println!("{}", report.to_json()),
-    }
-    Ok(report.exit_code() as u8)
 }
 
 async fn provision(

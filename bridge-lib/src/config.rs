@@ -419,6 +419,9 @@ pub struct Config {
     pub tenant_tables: Vec<String>,
     /// Cost reconciliation settings (`BRIDGE_COST_*`, `BRIDGE_BILLED_FILES`, `BRIDGE_ALLOCATED_FILES`).
     pub cost: CostConfig,
+    /// The RLS check also proves its probe (`bridge check --prove`): it plants mutants through
+    /// `admin_database` in one transaction that is rolled back. Default off.
+    pub rls_prove: bool,
 }
 
 impl Default for Config {
@@ -440,6 +443,7 @@ impl Default for Config {
             probe_tenant_count: 3,
             tenant_tables: Vec::new(),
             cost: CostConfig::default(),
+            rls_prove: false,
         }
     }
 }

@@ -1,10 +1,13 @@
-//! `bridge check`: runs the checks, applies the gate's options and writes every format asked for.
+//! `bridge check`: runs the checks, applies the gate's options and writes every format asked for;
+//! the RLS options write a reproduction script per leak (`--emit-repro`) and prove the probe with
+//! planted mutants (`--prove`).
 
+use bridge_lib::checks::rls::repro;
 use bridge_lib::gate::{Baseline, Policy};
 use bridge_lib::render::{self, Locator, Migrations};
 use bridge_lib::{CheckId, Error, Report};
 use clap::ValueEnum;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// An output format (`--format`, `--output FORMAT=PATH`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
@@ -55,6 +58,57 @@ pub struct GateArgs {
     /// Record today's warnings and failures in FILE (for `--baseline`).
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+}
+
+/// The RLS check's options of `bridge check`.
+#[derive(clap::Args, Debug)]
+pub struct RlsArgs {
+    /// Write one SQL script per RLS leak into DIR. Run one with
+    /// `psql -X -v ON_ERROR_STOP=1 -f FILE` as the application role: it prints the leaked rows,
+    /// exits 0 and changes nothing (it ends in ROLLBACK).
+    #[arg(long, value_name = "DIR")]
+    pub emit_repro: Option<PathBuf>,
+    /// Prove the RLS probe: plant mutants (a `USING (true)` policy, RLS off, FORCE off, a
+    /// session-level context) through BRIDGE_ADMIN_DATABASE_URL in one transaction that is always
+    /// rolled back, and report which the probe caught. The DDL takes ACCESS EXCLUSIVE locks on
+    /// each tenant table in turn: run it against staging.
+    #[arg(long)]
+    pub prove: bool,
+}
+
+/// Checks `--prove`'s preconditions and turns it on in the configuration.
+fn enable_prove(cfg: &mut bridge_lib::Config, only: &[CheckId]) -> Result<(), Error> {
+    if !only.is_empty() && !only.contains(&CheckId::Rls) {
+        return Err(Error::config(
+            "--prove proves the RLS check's probe, and rls is not in --only",
+            "add rls to --only",
+        ));
+    }
+    if cfg.admin_database.is_none() {
+        return Err(Error::config(
+            "--prove needs BRIDGE_ADMIN_DATABASE_URL: it plants mutants (a policy, RLS flags) as a privileged role, \
+             in a transaction that is rolled back",
+            "set BRIDGE_ADMIN_DATABASE_URL to a role that owns the tenant tables (or a superuser) and is a member \
+             of the application role, on a staging copy",
+        ));
+    }
+    cfg.rls_prove = true;
+    Ok(())
+}
+
+/// Writes every finding's `evidence.repro` to DIR, one file per leak; returns how many.
+fn emit_repro(dir: &Path, report: &Report) -> Result<usize, Error> {
+    let fail = |reason: String| Error::Input {
+        location: dir.display().to_string(),
+        reason,
+        fix: "pass --emit-repro a folder you can write to".into(),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create the folder: {e}")))?;
+    let scripts = repro::scripts(report.checks.iter().flat_map(|c| &c.findings));
+    for (name, sql) in &scripts {
+        std::fs::write(dir.join(name), sql).map_err(|e| fail(format!("cannot write {name}: {e}")))?;
+    }
+    Ok(scripts.len())
 }
 
 fn parse_ids(list: &[String]) -> Result<Vec<CheckId>, Error> {
@@ -123,7 +177,13 @@ fn step_summary(report: &Report) -> Result<(), Error> {
 }
 
 /// Runs `bridge check`; returns the exit code.
-pub async fn check(demo: Option<String>, only: Vec<String>, format: Format, args: GateArgs) -> Result<u8, Error> {
+pub async fn check(
+    demo: Option<String>,
+    only: Vec<String>,
+    format: Format,
+    args: GateArgs,
+    rls: RlsArgs,
+) -> Result<u8, Error> {
     // every option is read before anything runs: bad configuration exits 78 at once
     let only = parse_ids(&only)?;
     let required = parse_ids(&args.require)?;
@@ -136,7 +196,10 @@ pub async fn check(demo: Option<String>, only: Vec<String>, format: Format, args
     let outputs = args.output.iter().map(|s| parse_output(s)).collect::<Result<Vec<_>, _>>()?;
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     let locator = Locator { migrations: args.migrations.as_deref().map(Migrations::scan).transpose()? };
-    let (cfg, demo) = crate::environment(demo).await?;
+    let (mut cfg, demo) = crate::environment(demo).await?;
+    if rls.prove {
+        enable_prove(&mut cfg, &only)?;
+    }
     if cfg.is_unconfigured() && demo.is_none() {
         eprintln!(
             "note: nothing configured (DATABASE_URL, PINECONE_API_KEY, BRIDGE_PINECONE_SNAPSHOT, BRIDGE_BILLED_FILES \
@@ -165,6 +228,10 @@ pub async fn check(demo: Option<String>, only: Vec<String>, format: Format, args
     }
     if format == Format::Github || outputs.iter().any(|(f, _)| *f == Format::Github) {
         step_summary(&report)?;
+    }
+    if let Some(dir) = &rls.emit_repro {
+        let n = emit_repro(dir, &report)?;
+        eprintln!("note: wrote {n} reproduction scripts to {}", dir.display());
     }
     Ok(code as u8)
 }

@@ -44,6 +44,8 @@ enum Command {
         format: Format,
         #[command(flatten)]
         gate: check::GateArgs,
+        #[command(flatten)]
+        rls: check::RlsArgs,
     },
     /// Manage test tenants.
     Tenants {
@@ -111,7 +113,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> u8 {
     let result = match cli.command {
-        Command::Check { demo, only, format, gate } => check::check(demo, only, format, gate).await,
+        Command::Check { demo, only, format, gate, rls } => check::check(demo, only, format, gate, rls).await,
         Command::Tenants { command: TenantsCommand::Provision { count, dry_run, seed_sql, demo } } => {
             provision(count, dry_run, seed_sql, demo).await
         }

@@ -35,10 +35,14 @@
 //! semantics; [`rules`] holds one module per rule (or per family one branch emits), each a
 //! `Rule` beside the pure function that emits it and its tests; [`static_rules::evaluate`] and
 //! [`evaluate_live`] call them in order. `bridge explain RLS001` prints a rule's documentation.
+//! [`repro`] gives every live leak a runnable SQL script (`--emit-repro`); [`prove`] plants
+//! mutants to show the probe catches them (`--prove`).
 
 pub mod catalog;
 pub mod policy;
 pub mod probe;
+pub mod prove;
+pub mod repro;
 pub mod rules;
 pub mod static_rules;
 
@@ -77,12 +81,17 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     let obs = probe::run(&client, cfg, &cat, tenants).await?;
     let mut findings = static_rules::evaluate(cfg, &cat);
     findings.extend(evaluate_live(cfg, &cat, &obs));
-    let data = json!({
+    let mut data = json!({
         "app_role": cat.role,
         "probe_tenants": obs.tenants,
         "settings_read_by_policies": cat.settings_read,
         "matrix": matrix(&cat, &obs),
     });
+    if cfg.rls_prove {
+        let mutants = prove::run(cfg, &cat, &obs.tenants).await?;
+        findings.extend(rules::blind_spot::blind_spots(&mutants));
+        data["mutants"] = json!(mutants);
+    }
     Ok(CheckOutcome::from_findings(CheckId::Rls, findings).with_data(data))
 }
 
@@ -105,6 +114,7 @@ pub fn evaluate_live(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Fin
     }
     out.extend(cross_tenant_write::cross_tenant_write_pass(obs));
     out.extend(context_leak::context_leak(cfg, obs));
+    repro::attach(cfg, cat, obs, &mut out);
     out
 }
 

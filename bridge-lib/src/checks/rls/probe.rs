@@ -233,13 +233,28 @@ pub async fn probe_tenants(client: &Client, cfg: &Config) -> Result<Vec<String>>
 /// Runs the live probe. `client` must be a fresh connection of the application role on which
 /// nothing has been set yet.
 pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<String>) -> Result<Observations> {
-    let mut obs = Observations { tenants: tenants.clone(), ..Default::default() };
-    let readable: Vec<&Relation> = cat.relations.iter().filter(|r| r.select).collect();
-    obs.not_readable = cat.relations.iter().filter(|r| !r.select).map(|r| r.name.clone()).collect();
-
     exec(client, "BEGIN ISOLATION LEVEL REPEATABLE READ", "starting the probe transaction").await?;
     exec(client, "SET LOCAL statement_timeout = '10s'; SET LOCAL lock_timeout = '2s'", "setting probe timeouts")
         .await?;
+    let mut obs = observe(client, cfg, cat, tenants).await?;
+    exec(client, "ROLLBACK", "rolling back the probe").await?;
+
+    // 5. pooled-connection leak: set the context the application's way, commit, look again
+    if let Some(a) = obs.tenants.first().cloned() {
+        let readable: Vec<&Relation> = cat.relations.iter().filter(|r| r.select).collect();
+        context_after_commit(client, cfg, &readable, &a, &mut obs).await?;
+    }
+    Ok(obs)
+}
+
+/// Steps 1–4 of the probe (no context, `row_security_active()`, reads under each tenant's
+/// context, cross-tenant writes) on `client`, inside a transaction the caller opened and rolls
+/// back, as the role the caller set: [`run`] uses it on the application's connection, `--prove`
+/// on its own transaction under each mutant (`prove.rs`).
+pub async fn observe(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<String>) -> Result<Observations> {
+    let mut obs = Observations { tenants: tenants.clone(), ..Default::default() };
+    let readable: Vec<&Relation> = cat.relations.iter().filter(|r| r.select).collect();
+    obs.not_readable = cat.relations.iter().filter(|r| !r.select).map(|r| r.name.clone()).collect();
 
     // 1. no context at all: a fresh session where the setting was never set
     obs.no_context = count_all(client, cfg, &readable, "").await?;
@@ -265,12 +280,6 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
     // 4. cross-tenant writes: the first tenant against the second, on every writable table
     if tenants.len() >= 2 {
         obs.writes = write_across(client, cfg, cat, &tenants[0], &tenants[1]).await?;
-    }
-    exec(client, "ROLLBACK", "rolling back the probe").await?;
-
-    // 5. pooled-connection leak: set the context the application's way, commit, look again
-    if let Some(a) = tenants.first() {
-        context_after_commit(client, cfg, &readable, a, &mut obs).await?;
     }
     Ok(obs)
 }
@@ -414,7 +423,7 @@ fn write_attempts(
 
 /// Sets tenant `a`'s context the application's way, commits, and looks again in a new
 /// transaction: the setting's value and the rows of the first readable table.
-async fn context_after_commit(
+pub async fn context_after_commit(
     client: &Client,
     cfg: &Config,
     readable: &[&Relation],

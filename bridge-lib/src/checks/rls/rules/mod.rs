@@ -5,6 +5,7 @@
 //! (`evaluate_live`).
 
 pub mod app_bypasses;
+pub mod blind_spot;
 pub mod context_leak;
 pub mod cross_tenant_read;
 pub mod cross_tenant_write;
@@ -34,7 +35,7 @@ pub(crate) mod fixtures;
 use crate::finding::Rule;
 
 /// The rules of this check, in code order.
-pub static RULES: [&Rule; 26] = [
+pub static RULES: [&Rule; 27] = [
     &skipped::SKIPPED,
     &rls_off::RLS_DISABLED,
     &rls_off::POLICIES_IGNORED,
@@ -61,6 +62,7 @@ pub static RULES: [&Rule; 26] = [
     &inconclusive::INCONCLUSIVE,
     &not_readable::NOT_READABLE,
     &probe_error::PROBE_ERROR,
+    &blind_spot::PROBE_BLIND_SPOT,
 ];
 
 #[cfg(test)]
@@ -95,6 +97,7 @@ mod tests {
         inconclusive::triggers,
         not_readable::triggers,
         probe_error::triggers,
+        blind_spot::triggers,
     ];
 
     #[test]

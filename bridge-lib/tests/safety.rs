@@ -285,7 +285,7 @@ async fn provisioning_reports_only_what_was_stored_and_bounds_its_input() {
     )
     .await;
     let provision = |table: &str, count: &str| {
-        run(&mut common::bridge_bin()
+        run(common::bridge_bin()
             .args(["tenants", "provision", "--count", count])
             .env("DATABASE_URL", admin_url(&demo))
             .env("BRIDGE_TENANTS_TABLE", table)

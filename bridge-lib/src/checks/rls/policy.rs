@@ -93,15 +93,73 @@ pub fn unscoped_policies<'a>(policies: &[&'a Policy], cmd: Cmd, read: bool, tcol
     policies.iter().filter(|p| p.permissive && clause(p, cmd, read).is_some() && !scoped(p)).copied().collect()
 }
 
-/// A USING clause with a top-level escape for a missing context, e.g.
-/// `current_setting(...) IS NULL OR ...` or a `coalesce(current_setting(...), ...)` default.
-pub fn fails_open(using: &str) -> bool {
-    let u = using.to_lowercase();
-    u.contains("current_setting")
-        && (u.contains("is null or")
-            || u.contains("is null) or")
-            || u.contains("coalesce(current_setting")
-            || u.contains("= ''::text) or"))
+/// The top-level OR branches of a clause as `pg_get_expr` prints it (outer parentheses
+/// stripped, string literals and nested parentheses respected).
+pub fn or_branches(expr: &str) -> Vec<&str> {
+    let mut e = expr.trim();
+    while wrapped(e) {
+        e = e[1..e.len() - 1].trim();
+    }
+    let (mut out, mut start, mut depth, mut in_str) = (Vec::new(), 0usize, 0i32, false);
+    for (i, ch) in e.char_indices() {
+        match ch {
+            '\'' => in_str = !in_str,
+            '(' if !in_str => depth += 1,
+            ')' if !in_str => depth -= 1,
+            _ if !in_str && depth == 0 && i >= start && e[i..].starts_with(" OR ") => {
+                out.push(e[start..i].trim());
+                start = i + 4;
+            }
+            _ => {}
+        }
+    }
+    out.push(e[start..].trim());
+    out
+}
+
+/// True when `e` is one parenthesised group: its first `(` closes at its last character.
+fn wrapped(e: &str) -> bool {
+    if !(e.starts_with('(') && e.ends_with(')')) {
+        return false;
+    }
+    let (mut depth, mut in_str) = (0i32, false);
+    for (i, ch) in e.char_indices() {
+        match ch {
+            '\'' => in_str = !in_str,
+            '(' if !in_str => depth += 1,
+            ')' if !in_str => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == e.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The escape in a USING clause that lets rows through whatever their tenant when the context
+/// is missing or empty: a top-level OR branch that reads a setting but not the tenant column
+/// (`current_setting(…) IS NULL OR …`, `… OR current_setting(…) = ''`), or a
+/// `coalesce(current_setting(…), …)` default. Returns the branch.
+pub fn escape(using: &str, tcol: &str) -> Option<String> {
+    if using.to_lowercase().contains("coalesce(current_setting") {
+        return Some(using.to_string());
+    }
+    let branches = or_branches(using);
+    if branches.len() < 2 {
+        return None;
+    }
+    branches
+        .into_iter()
+        .find(|b| b.to_lowercase().contains("current_setting(") && !mentions_ident(b, tcol))
+        .map(str::to_string)
+}
+
+/// True when `using` fails open ([`escape`] finds a branch) for the tenant column `tcol`.
+pub fn fails_open(using: &str, tcol: &str) -> bool {
+    escape(using, tcol).is_some()
 }
 
 #[cfg(test)]
@@ -125,8 +183,23 @@ mod tests {
 
     #[test]
     fn null_escape_fails_open() {
-        assert!(fails_open("((current_setting('app.current_tenant'::text, true) IS NULL) OR (tenant_id = current_setting('app.current_tenant'::text, true)))"));
-        assert!(!fails_open(TENANT));
+        assert!(fails_open("((current_setting('app.current_tenant'::text, true) IS NULL) OR (tenant_id = current_setting('app.current_tenant'::text, true)))", "tenant_id"));
+        assert!(!fails_open(TENANT, "tenant_id"));
+    }
+
+    #[test]
+    fn empty_string_escape_in_either_order_fails_open_and_shared_rows_do_not() {
+        let trailing = "((tenant_id = current_setting('app.current_tenant'::text, true)) OR (current_setting('app.current_tenant'::text, true) = ''::text))";
+        assert_eq!(
+            escape(trailing, "tenant_id").as_deref(),
+            Some("(current_setting('app.current_tenant'::text, true) = ''::text)")
+        );
+        let shared = "((tenant_id = current_setting('app.current_tenant'::text, true)) OR (tenant_id IS NULL))";
+        assert!(escape(shared, "tenant_id").is_none());
+        let and = "((tenant_id = current_setting('x'::text)) AND (current_setting('y'::text) = ''::text))";
+        assert!(escape(and, "tenant_id").is_none(), "AND is no escape");
+        assert!(fails_open("(tenant_id = COALESCE(current_setting('x'::text, true), tenant_id))", "tenant_id"));
+        assert!(escape("(name = 'a OR b' OR tenant_id = 'x')", "tenant_id").is_none());
     }
 
     #[test]

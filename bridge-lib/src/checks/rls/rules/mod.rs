@@ -5,10 +5,12 @@
 //! (`evaluate_live`).
 
 pub mod app_bypasses;
+pub mod app_owns;
 pub mod context_leak;
 pub mod cross_tenant_read;
 pub mod cross_tenant_write;
 pub mod definer_bypasses;
+pub mod empty_context;
 pub mod inconclusive;
 pub mod leakproof;
 pub mod no_context_read;
@@ -21,11 +23,13 @@ pub mod rls_off;
 pub mod role_default;
 pub mod row_security_inactive;
 pub mod shared;
+pub mod shared_write;
 pub mod side_channels;
 pub mod skipped;
 pub mod truncate;
 pub mod unprotectable;
 pub mod view_bypasses;
+pub mod write_probes;
 pub mod wrong_setting;
 
 #[cfg(test)]
@@ -34,7 +38,7 @@ pub(crate) mod fixtures;
 use crate::finding::Rule;
 
 /// The rules of this check, in code order.
-pub static RULES: [&Rule; 26] = [
+pub static RULES: [&Rule; 32] = [
     &skipped::SKIPPED,
     &rls_off::RLS_DISABLED,
     &rls_off::POLICIES_IGNORED,
@@ -61,6 +65,12 @@ pub static RULES: [&Rule; 26] = [
     &inconclusive::INCONCLUSIVE,
     &not_readable::NOT_READABLE,
     &probe_error::PROBE_ERROR,
+    &shared_write::SHARED_ROW_WRITE,
+    &side_channels::EXCLUSION_SIDE_CHANNEL,
+    &app_owns::APP_OWNS_TABLE,
+    &empty_context::EMPTY_CONTEXT_READ,
+    &write_probes::WRITE_NOT_PROBED,
+    &write_probes::WRITE_SIDE_EFFECTS,
 ];
 
 #[cfg(test)]
@@ -95,6 +105,10 @@ mod tests {
         inconclusive::triggers,
         not_readable::triggers,
         probe_error::triggers,
+        shared_write::triggers,
+        app_owns::triggers,
+        empty_context::triggers,
+        write_probes::triggers,
     ];
 
     #[test]

@@ -111,3 +111,9 @@ pub fn reads_can_prove(obs: &Observations) -> bool {
 pub fn thin_relations(obs: &Observations) -> Vec<&String> {
     probed_relations(obs).into_iter().filter(|r| tenants_with_rows(obs, r) < 2).collect()
 }
+
+/// A judged table where no permissive policy applies to the application: restrictive policies
+/// grant nothing by themselves, so it sees and writes nothing (RLS003).
+pub fn deny_all(cat: &Catalog, r: &Relation) -> bool {
+    policies_judged(r) && !app_policies(cat, r).iter().any(|p| p.permissive)
+}

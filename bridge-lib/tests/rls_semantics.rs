@@ -204,3 +204,29 @@ async fn probe_writes_off_probes_nothing_and_warns() {
     assert_eq!(keyed(&o, "RLS044"), ["RLS044:off"]);
     assert!(!o.findings.iter().any(|f| f.code == "RLS023" && f.status == Status::Pass), "nothing was probed");
 }
+
+/// The RLS half of issue #11's class 2: with `standard_conforming_strings = off` a backslash in a
+/// tenant id closed a quoted literal; bound parameters leave nothing to close.
+#[tokio::test]
+async fn a_backslash_id_under_standard_conforming_strings_off_changes_nothing() {
+    let demo = common::demo(Variant::Clean).await;
+    let id = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/scs_off_tenant_id.txt"))
+        .unwrap()
+        .trim_end_matches('\n')
+        .to_string();
+    let lit = format!("E'{}'", id.replace('\\', "\\\\").replace('\'', "\\'"));
+    common::admin_exec(
+        &demo,
+        &format!(
+            "INSERT INTO tenants (id, name, tier, is_test) VALUES ({lit}, 'hostile', 'pro', true);
+             INSERT INTO documents (tenant_id, id, title, body) VALUES ({lit}, 1, 't', 'b'), ({lit}, 2, 't', 'b');
+             ALTER ROLE bridge_app IN DATABASE {} SET standard_conforming_strings = off;",
+            demo.app.dbname()
+        ),
+    )
+    .await;
+    let mut cfg = demo.config();
+    cfg.probe_tenants = vec![id, "acme".into()];
+    let o = audit_with(&demo, cfg).await;
+    assert!(keyed(&o, "RLS023").is_empty(), "{:#?}", o.findings);
+}

@@ -113,6 +113,9 @@ pub struct Observations {
     /// Rows visible with the tenant setting set to the empty string, per relation (shared rows
     /// left out of `other`).
     pub empty_context: BTreeMap<String, Count>,
+    /// The server's estimate of live rows per table (`pg_stat_get_live_tuples`), to tell whether
+    /// rows beyond the probe tenants' own exist.
+    pub live_rows: BTreeMap<String, i64>,
     /// Shared rows (a NULL tenant or a `BRIDGE_SHARED_TENANT` marker) visible per context
     /// (`""` no context, `"''"` the empty string, else the tenant) and relation: counted in
     /// neither `own` nor `other`.
@@ -123,7 +126,7 @@ pub struct Observations {
 pub const EMPTY: &str = "''";
 
 /// Rows counted per relation at most (bounds the probe on large tables).
-const ROW_CAP: i64 = 100_000;
+pub const ROW_CAP: i64 = 100_000;
 
 pub(super) fn failed(e: &tokio_postgres::Error) -> (String, String) {
     (sqlstate(e).unwrap_or_default(), crate::error::describe_pg_error(e))
@@ -228,6 +231,7 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
 
     // 2. the server's own verdict per table
     obs.row_security_active = row_security_active(client, cat).await?;
+    obs.live_rows = live_rows(client, cat).await?;
 
     // 2b. the setting set to the empty string (what a RESET leaves behind in some poolers)
     set_context(client, cfg, "", xid).await?;
@@ -396,6 +400,19 @@ pub(super) async fn set_context(client: &Client, cfg: &Config, tenant: &str, xid
             .map_err(|e| Error::query(format!("setting {} for a probe tenant", cfg.tenant_setting), &e))?;
     }
     still_open(client, xid, "setting the tenant context").await
+}
+
+/// The server's live-row estimate for every plain tenant table (statistics any role can read).
+async fn live_rows(client: &Client, cat: &Catalog) -> Result<BTreeMap<String, i64>> {
+    let tables: Vec<String> = cat.relations.iter().filter(|r| r.kind == "r").map(|r| r.name.clone()).collect();
+    if tables.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let rows = client
+        .query("SELECT t, pg_stat_get_live_tuples(t::regclass) FROM unnest($1::text[]) t", &[&tables])
+        .await
+        .map_err(|e| Error::query("reading live-row estimates", &e))?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 /// `row_security_active()` for every tenant table, as the application role.

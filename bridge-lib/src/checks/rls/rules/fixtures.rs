@@ -105,6 +105,7 @@ pub fn observations() -> Observations {
         not_readable: Vec::new(),
         empty_context: [(DOCS.to_string(), count(0, 0))].into(),
         shared: BTreeMap::new(),
+        live_rows: BTreeMap::new(),
     }
 }
 

@@ -16,7 +16,9 @@ pub static INCONCLUSIVE: Rule = Rule {
     title: "the live probe could not prove isolation",
     checks: "The probe's preconditions, in order: the probe role does not bypass RLS (otherwise no live rule runs), \
              at least two tenants were probed, the tenant context took effect (some probe tenant saw its own rows), \
-             and every probed relation has rows of at least two probe tenants.",
+             and every probed relation has rows of at least two probe tenants, or, failing that, the server's \
+             live-row estimate (`pg_stat_get_live_tuples`) shows rows beyond what each probe tenant saw as its own \
+             and every probe tenant saw own rows somewhere.",
     why: "A probe that sees zero foreign rows proves nothing when the probe role bypasses RLS or no other tenant has rows: reported \
           as inconclusive, never as a pass.",
     remedy: "Connect as the application's own NOSUPERUSER NOBYPASSRLS role; add tenants or set \
@@ -100,7 +102,7 @@ pub(super) fn triggers() -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{self, problems};
+    use super::super::fixtures::{self, problems, DOCS};
     use super::*;
 
     #[test]
@@ -116,6 +118,21 @@ mod tests {
         let (cfg, cat, obs) = (fixtures::cfg(), fixtures::catalog(), fixtures::observations());
         assert!(probe_role_bypasses(&cat).is_none());
         assert!(inconclusive(&cfg, &cat, &obs).is_none());
+    }
+
+    #[test]
+    fn rls025_rows_beyond_the_probe_tenants_make_a_thin_relation_conclusive() {
+        let (cfg, cat, mut obs) = (fixtures::cfg(), fixtures::catalog(), fixtures::observations());
+        obs.reads.get_mut("b").unwrap().insert(DOCS.into(), fixtures::count(0, 0));
+        obs.reads.get_mut("b").unwrap().insert("public.other".into(), fixtures::count(1, 0));
+        obs.reads.get_mut("a").unwrap().insert("public.other".into(), fixtures::count(1, 0));
+        obs.live_rows.insert(DOCS.into(), 9);
+        assert!(inconclusive(&cfg, &cat, &obs).is_none(), "7 rows of other tenants exist and none showed");
+        obs.live_rows.insert(DOCS.into(), 2);
+        assert_eq!(
+            problems(&inconclusive(&cfg, &cat, &obs).into_iter().collect::<Vec<_>>(), "RLS025"),
+            ["RLS025:rows"]
+        );
     }
 
     #[test]

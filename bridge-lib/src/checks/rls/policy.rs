@@ -162,6 +162,40 @@ pub fn fails_open(using: &str, tcol: &str) -> bool {
     escape(using, tcol).is_some()
 }
 
+/// A table the empty-string context cannot open: row level security on and binding the
+/// application, and every policy that filters its SELECT is the plain
+/// `tenant = current_setting('<setting>'[, true])` comparison (an empty setting then matches
+/// only rows whose tenant is '', which are its own). The live probe skips the empty-string read
+/// on these.
+pub fn plain_tenant_table(
+    cfg: &crate::config::Config,
+    cat: &super::catalog::Catalog,
+    r: &super::catalog::Relation,
+) -> bool {
+    let (col, setting) = (&cfg.tenant_column, &cfg.tenant_setting);
+    let plain = |using: &str| {
+        let norm: String = using.chars().filter(|c| *c != '(' && *c != ')').collect();
+        let ctx = format!("current_setting'{setting}'::text");
+        [
+            format!("{col} = {ctx}, true"),
+            format!("{col} = {ctx}"),
+            format!("{col}::text = {ctx}, true"),
+            format!("{col}::text = {ctx}"),
+        ]
+        .contains(&norm)
+    };
+    let reads: Vec<&Policy> = cat
+        .policies
+        .iter()
+        .filter(|p| p.table == r.name && p.applies_to_app && (p.cmd == "*" || p.cmd == "r"))
+        .collect();
+    r.is_table()
+        && r.rls
+        && !r.owner_bypass()
+        && !reads.is_empty()
+        && reads.iter().all(|p| p.using.as_deref().is_some_and(plain))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +214,28 @@ mod tests {
     }
 
     const TENANT: &str = "(tenant_id = current_setting('app.current_tenant'::text, true))";
+
+    #[test]
+    fn only_plain_tenant_tables_skip_the_empty_setting_read() {
+        let cfg = crate::config::Config::default();
+        let mut cat = crate::checks::rls::catalog::Catalog {
+            relations: vec![crate::checks::rls::catalog::Relation {
+                name: "public.t".into(),
+                kind: "r".into(),
+                rls: true,
+                force: true,
+                ..Default::default()
+            }],
+            policies: vec![pol("*", true, Some(TENANT), Some(TENANT))],
+            ..Default::default()
+        };
+        assert!(plain_tenant_table(&cfg, &cat, &cat.relations[0]));
+        cat.policies[0].using =
+            Some(format!("({TENANT} OR (current_setting('app.current_tenant'::text, true) = ''::text))"));
+        assert!(!plain_tenant_table(&cfg, &cat, &cat.relations[0]));
+        cat.policies.clear();
+        assert!(!plain_tenant_table(&cfg, &cat, &cat.relations[0]), "no policy: probe it");
+    }
 
     #[test]
     fn null_escape_fails_open() {

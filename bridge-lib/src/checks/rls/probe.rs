@@ -233,10 +233,15 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
     obs.row_security_active = row_security_active(client, cat).await?;
     obs.live_rows = live_rows(client, cat).await?;
 
-    // 2b. the setting set to the empty string (what a RESET leaves behind in some poolers)
+    // 2b. the setting set to the empty string (what a RESET leaves behind in some poolers), on
+    // every relation whose policies are not the plain `tenant = current_setting(…)` comparison
     set_context(client, cfg, "", xid).await?;
-    obs.empty_context = count_all(client, cfg, &readable, "").await?;
-    let shared = shared_rows(client, cfg, &may_share, &mut obs.empty_context, xid).await?;
+    let open_to_empty: Vec<&Relation> =
+        readable.iter().filter(|r| !super::policy::plain_tenant_table(cfg, cat, r)).copied().collect();
+    obs.empty_context = count_all(client, cfg, &open_to_empty, "").await?;
+    let may_share_empty: Vec<&Relation> =
+        may_share.iter().filter(|r| open_to_empty.iter().any(|o| o.name == r.name)).copied().collect();
+    let shared = shared_rows(client, cfg, &may_share_empty, &mut obs.empty_context, xid).await?;
     obs.shared.insert(EMPTY.to_string(), shared);
 
     // 3. reads under each tenant's context, and definer functions

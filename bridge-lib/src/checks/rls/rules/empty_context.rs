@@ -28,7 +28,9 @@ pub static EMPTY_CONTEXT_READ: Rule = Rule {
              current_setting('app.current_tenant', true));` (an admin path belongs in a separate role, not in the \
              tenant policy).",
     limits: "Shared rows (a NULL tenant or a BRIDGE_SHARED_TENANT marker) are not counted. Only the empty string is \
-             tried, not other sentinel values (`'none'`, `'*'`). Counts at most 100,000 rows per relation.",
+             tried, not other sentinel values (`'none'`, `'*'`). Tables whose every SELECT policy is the plain \
+             `tenant_id = current_setting(…)` comparison are not read (the empty string matches only a '' tenant \
+             there). Counts at most 100,000 rows per relation.",
 };
 
 /// RLS043 for each relation that shows rows under the empty-string context and none without one.

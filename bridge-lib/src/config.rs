@@ -377,6 +377,45 @@ pub fn parse_tier_quotas(v: &str) -> Result<std::collections::BTreeMap<String, u
     Ok(out)
 }
 
+/// Which cross-tenant write probes the RLS check runs (`BRIDGE_PROBE_WRITES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProbeWrites {
+    /// Every write probe, even one that fires a trigger or rule (whose sequence advances and
+    /// outside effects a rollback cannot undo).
+    All,
+    /// Only write probes that fire no trigger or rule (the default): nothing survives the rollback.
+    #[default]
+    Safe,
+    /// No write probe.
+    Off,
+}
+
+impl ProbeWrites {
+    /// `all`, `safe` or `off`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProbeWrites::All => "all",
+            ProbeWrites::Safe => "safe",
+            ProbeWrites::Off => "off",
+        }
+    }
+}
+
+impl FromStr for ProbeWrites {
+    type Err = Error;
+    fn from_str(v: &str) -> Result<Self> {
+        match v.trim().to_ascii_lowercase().as_str() {
+            "all" => Ok(ProbeWrites::All),
+            "safe" => Ok(ProbeWrites::Safe),
+            "off" => Ok(ProbeWrites::Off),
+            _ => Err(Error::config(
+                format!("BRIDGE_PROBE_WRITES `{v}` is not all, safe or off"),
+                "set BRIDGE_PROBE_WRITES=safe (the default), all or off",
+            )),
+        }
+    }
+}
+
 /// Everything the checks need. Build it with [`Config::from_env`] or by hand.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -417,6 +456,11 @@ pub struct Config {
     /// Limits the RLS audit to these relations (`BRIDGE_TENANT_TABLES=documents,chunks`);
     /// default: every relation with the tenant column.
     pub tenant_tables: Vec<String>,
+    /// Tenant values that mark rows shared by every tenant (`BRIDGE_SHARED_TENANT=global,*`);
+    /// a NULL tenant always counts as shared.
+    pub shared_tenants: Vec<String>,
+    /// Which cross-tenant write probes the RLS check runs (`BRIDGE_PROBE_WRITES`, default `safe`).
+    pub probe_writes: ProbeWrites,
     /// Cost reconciliation settings (`BRIDGE_COST_*`, `BRIDGE_BILLED_FILES`, `BRIDGE_ALLOCATED_FILES`).
     pub cost: CostConfig,
     /// The RLS check also proves its probe (`bridge check --prove`): it plants mutants through
@@ -442,6 +486,8 @@ impl Default for Config {
             probe_tenants: Vec::new(),
             probe_tenant_count: 3,
             tenant_tables: Vec::new(),
+            shared_tenants: Vec::new(),
+            probe_writes: ProbeWrites::Safe,
             cost: CostConfig::default(),
             rls_prove: false,
         }
@@ -547,6 +593,12 @@ impl Config {
         if let Some(v) = get("BRIDGE_TENANT_TABLES") {
             c.tenant_tables = list(v);
         }
+        if let Some(v) = get("BRIDGE_SHARED_TENANT") {
+            c.shared_tenants = list(v);
+        }
+        if let Some(v) = get("BRIDGE_PROBE_WRITES") {
+            c.probe_writes = v.parse()?;
+        }
         if let Some(dir) = get("BRIDGE_DATA_DIR") {
             c.data_dir = Some(PathBuf::from(dir));
         }
@@ -628,6 +680,10 @@ impl Config {
         if !self.tenant_tables.is_empty() {
             v.push(("BRIDGE_TENANT_TABLES", Secret::new(self.tenant_tables.join(","))));
         }
+        if !self.shared_tenants.is_empty() {
+            v.push(("BRIDGE_SHARED_TENANT", Secret::new(self.shared_tenants.join(","))));
+        }
+        v.push(("BRIDGE_PROBE_WRITES", Secret::new(self.probe_writes.as_str())));
         let cap = &self.capacity;
         let path =
             |p: &PathBuf| Secret::new(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string());
@@ -670,6 +726,8 @@ pub const ENV_VARS: &[&str] = &[
     "BRIDGE_TENANT_CONTEXT_SQL",
     "BRIDGE_PROBE_TENANTS",
     "BRIDGE_TENANT_TABLES",
+    "BRIDGE_SHARED_TENANT",
+    "BRIDGE_PROBE_WRITES",
     "BRIDGE_PINECONE_SNAPSHOT",
     "BRIDGE_CAPACITY_HISTORY",
     "BRIDGE_TIER_QUOTAS",
@@ -950,6 +1008,9 @@ mod tests {
         assert!(!format!("{c:?}").contains("pc-key-123456"));
         let e = Config::from_lookup(|k| (k == "BRIDGE_TENANT_COLUMN").then(|| "x; drop".into())).unwrap_err();
         assert!(e.is_config());
+        assert_eq!(c.probe_writes, ProbeWrites::Safe);
+        let e = Config::from_lookup(|k| (k == "BRIDGE_PROBE_WRITES").then(|| "some".into())).unwrap_err();
+        assert!(e.is_config() && e.to_string().contains("BRIDGE_PROBE_WRITES"), "{e}");
     }
 
     fn round_trip(c: &Config) -> Config {
@@ -976,6 +1037,7 @@ mod tests {
         c.tenant_context_sql = Some("SET app.t = {tenant}".into());
         c.probe_tenants = vec!["a".into(), "b".into()];
         c.tenant_tables = vec!["documents".into()];
+        (c.shared_tenants, c.probe_writes) = (vec!["global".into()], ProbeWrites::All);
         c.capacity.namespace_prefix = "ns-".into();
         c.capacity.snapshot = Some(PathBuf::from("/nonexistent/stats.json"));
         c.cost.billed_files = vec![PathBuf::from("/nonexistent/a.csv"), PathBuf::from("/nonexistent/b.json")];
@@ -1001,6 +1063,7 @@ mod tests {
         assert_eq!(back.data_dir, c.data_dir);
         assert_eq!(back.tenant_context_sql, c.tenant_context_sql);
         assert_eq!((back.probe_tenants, back.tenant_tables), (c.probe_tenants.clone(), c.tenant_tables.clone()));
+        assert_eq!((back.shared_tenants, back.probe_writes), (c.shared_tenants.clone(), ProbeWrites::All));
         assert_eq!(back.capacity, c.capacity);
         assert_eq!(back.cost, c.cost);
         let shown = format!("{:?}", c.child_env());

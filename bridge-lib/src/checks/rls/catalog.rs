@@ -150,17 +150,21 @@ pub struct DefinerFunction {
     pub call: String,
 }
 
-/// A unique index or foreign key on a tenant table that leaves the tenant column out.
+/// A unique index, exclusion constraint or foreign key on a tenant table that leaves the
+/// tenant column out.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct SideChannel {
     /// The table.
     pub table: String,
-    /// `unique` or `foreign key`.
+    /// `unique key`, `exclusion constraint` or `foreign key`.
     pub kind: String,
     /// The index or constraint.
     pub name: String,
     /// Its definition.
     pub definition: String,
+    /// A key column is generated (identity, a `nextval` default, or a random uuid default):
+    /// values a tenant does not choose, so the key tells nothing worth a warning.
+    pub generated: bool,
 }
 
 /// Everything the static rules look at.
@@ -180,6 +184,9 @@ pub struct Catalog {
     pub side_channels: Vec<SideChannel>,
     /// `pg_db_role_setting` entries that set the tenant setting for the app.
     pub role_settings: Vec<String>,
+    /// The values of those defaults that are ids in the tenants table (filled after the catalog
+    /// is read; `None` when the tenants table could not be read).
+    pub role_setting_tenants: Option<Vec<String>>,
     /// User functions marked LEAKPROOF.
     pub leakproof: Vec<String>,
     /// Settings read by `current_setting(...)` in the tenant tables' policies.
@@ -275,7 +282,12 @@ fn definers_sql() -> String {
     )
 }
 
-/// Unique keys and foreign keys of RLS tables that leave the tenant column (`$1`) out.
+/// A key column whose values the database generates: identity, `nextval` or a random uuid.
+const GENERATED_COLUMN: &str = "(ka.attidentity <> '' OR pg_get_expr(d.adbin, d.adrelid)
+       ~ '^([a-z_]+[.])?(nextval|gen_random_uuid|uuid_generate_v4|uuidv4)[(]')";
+
+/// Unique keys, exclusion constraints and foreign keys of RLS tables that leave the tenant
+/// column (`$1`) out.
 fn side_channels_sql() -> String {
     format!(
         "WITH t AS (
@@ -283,11 +295,18 @@ fn side_channels_sql() -> String {
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
         WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity AND {SYSTEM_SCHEMAS})
-     SELECT t.name, 'unique key', i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+     SELECT t.name, 'unique key', i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid),
+            EXISTS (SELECT 1 FROM pg_attribute ka
+                      LEFT JOIN pg_attrdef d ON d.adrelid = ka.attrelid AND d.adnum = ka.attnum
+                     WHERE ka.attrelid = i.indrelid AND ka.attnum = ANY (i.indkey::int2[]) AND {GENERATED_COLUMN})
        FROM pg_index i JOIN t ON t.oid = i.indrelid
       WHERE i.indisunique AND NOT (t.attnum = ANY (i.indkey::int2[]))
      UNION ALL
-     SELECT t.name, 'foreign key', con.conname::text, pg_get_constraintdef(con.oid)
+     SELECT t.name, 'exclusion constraint', con.conname::text, pg_get_constraintdef(con.oid), false
+       FROM pg_constraint con JOIN t ON t.oid = con.conrelid
+      WHERE con.contype = 'x' AND NOT (t.attnum = ANY (con.conkey))
+     UNION ALL
+     SELECT t.name, 'foreign key', con.conname::text, pg_get_constraintdef(con.oid), false
        FROM pg_constraint con JOIN t ON t.oid = con.conrelid JOIN t r ON r.oid = con.confrelid
       WHERE con.contype = 'f' AND NOT (t.attnum = ANY (con.conkey) AND r.attnum = ANY (con.confkey))
       ORDER BY 1, 3"
@@ -402,9 +421,16 @@ pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
             .collect(),
         side_channels: q("keys without the tenant column", side)?
             .iter()
-            .map(|r| SideChannel { table: r.get(0), kind: r.get(1), name: r.get(2), definition: r.get(3) })
+            .map(|r| SideChannel {
+                table: r.get(0),
+                kind: r.get(1),
+                name: r.get(2),
+                definition: r.get(3),
+                generated: r.get(4),
+            })
             .collect(),
         role_settings: q("role settings", settings)?.iter().map(|r| r.get(0)).collect(),
+        role_setting_tenants: None,
         leakproof: q("leakproof functions", leak)?.iter().map(|r| r.get(0)).collect(),
         settings_read,
     })

@@ -28,10 +28,13 @@
 //!
 //! A precondition that fails (the role bypasses RLS, a tenant has no rows) gives an explicit
 //! "inconclusive" warning, never a silent pass. The probe changes no data: reads run in a
-//! transaction that is rolled back, writes inside savepoints that are rolled back (sequences are
-//! not touched: copied rows keep their identity values).
+//! transaction that is rolled back, writes inside savepoints that are rolled back, every value
+//! bound as a parameter, and the transaction is confirmed open after every step. Copied rows
+//! keep their identity values, and by default (`BRIDGE_PROBE_WRITES=safe`) no write that fires a
+//! trigger, rule or cascade runs, so no sequence advances ([`writes`]). Shared rows (a NULL
+//! tenant or a `BRIDGE_SHARED_TENANT` marker) are counted apart from other tenants' rows.
 //!
-//! **Layout.** [`catalog`] and [`probe`] gather the facts; [`policy`] is PostgreSQL's policy
+//! **Layout.** [`catalog`], [`probe`] and [`writes`] gather the facts; [`policy`] is PostgreSQL's policy
 //! semantics; [`rules`] holds one module per rule (or per family one branch emits), each a
 //! `Rule` beside the pure function that emits it and its tests; [`static_rules::evaluate`] and
 //! [`evaluate_live`] call them in order. `bridge explain RLS001` prints a rule's documentation.
@@ -45,6 +48,7 @@ pub mod prove;
 pub mod repro;
 pub mod rules;
 pub mod static_rules;
+pub mod writes;
 
 use crate::config::Config;
 use crate::finding::Finding;
@@ -55,8 +59,8 @@ use probe::{Observations, WriteOutcome};
 use rules::shared::rows;
 pub use rules::RULES;
 use rules::{
-    context_leak, cross_tenant_read, cross_tenant_write, inconclusive, no_context_read, not_readable, probe_error,
-    row_security_inactive,
+    context_leak, cross_tenant_read, cross_tenant_write, empty_context, inconclusive, no_context_read, not_readable,
+    probe_error, row_security_inactive, shared_write, write_probes,
 };
 use serde_json::json;
 
@@ -77,6 +81,9 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
             fix: "set BRIDGE_TENANT_COLUMN to the tenant column (or BRIDGE_TENANT_TABLES), and connect with the application's role".into(),
         });
     }
+    let defaults: Vec<String> =
+        cat.role_settings.iter().filter_map(|s| rules::role_default::default_value(cfg, s)).collect();
+    cat.role_setting_tenants = probe::tenants_named(&client, cfg, &defaults).await;
     let tenants = probe::probe_tenants(&client, cfg).await?;
     let obs = probe::run(&client, cfg, &cat, tenants).await?;
     let mut findings = static_rules::evaluate(cfg, &cat);
@@ -104,15 +111,19 @@ pub fn evaluate_live(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Fin
     let mut out = not_readable::not_readable(cat, obs);
     out.extend(row_security_inactive::row_security_inactive(cat, obs));
     out.extend(no_context_read::no_context_read(cfg, cat, obs));
+    out.extend(empty_context::empty_context_read(cfg, cat, obs));
     out.extend(cross_tenant_read::cross_tenant_read(cat, obs));
     out.extend(probe_error::probe_read_errors(obs));
     out.extend(inconclusive::inconclusive(cfg, cat, obs));
     out.extend(cross_tenant_read::cross_tenant_read_pass(cat, obs));
     for w in &obs.writes {
         out.extend(cross_tenant_write::cross_tenant_write(cat, w));
+        out.extend(shared_write::shared_write(cfg, cat, w));
         out.extend(probe_error::probe_write_error(w));
     }
     out.extend(cross_tenant_write::cross_tenant_write_pass(obs));
+    out.extend(write_probes::not_probed(cfg, obs));
+    out.extend(write_probes::side_effects(obs));
     out.extend(context_leak::context_leak(cfg, obs));
     repro::attach(cfg, cat, obs, &mut out);
     out
@@ -126,12 +137,14 @@ pub fn matrix(cat: &Catalog, obs: &Observations) -> Vec<serde_json::Value> {
             let own: i64 = obs.reads.values().filter_map(|m| rows(m.get(&r.name))).map(|(o, _)| o).sum();
             let other: i64 = obs.reads.values().filter_map(|m| rows(m.get(&r.name))).map(|(_, x)| x).sum();
             let none = rows(obs.no_context.get(&r.name)).map(|(o, x)| o + x);
+            let shared: i64 = obs.shared.values().filter_map(|m| m.get(&r.name)).max().copied().unwrap_or(0);
             let write = |action: &str| {
                 obs.writes.iter().find(|w| w.relation == r.name && w.action == action).map(|w| match &w.outcome {
                     WriteOutcome::Denied { how } => format!("denied ({how})"),
                     WriteOutcome::Allowed { how } => format!("ALLOWED ({how})"),
                     WriteOutcome::NotTried { .. } => "not tried".into(),
                     WriteOutcome::Failed { sqlstate, .. } => format!("error {sqlstate}"),
+                    WriteOutcome::Skipped { .. } => "not probed (BRIDGE_PROBE_WRITES)".into(),
                 })
             };
             json!({
@@ -144,6 +157,9 @@ pub fn matrix(cat: &Catalog, obs: &Observations) -> Vec<serde_json::Value> {
                 "move_to_other": write("move own row to other tenant"),
                 "update_other": write("update other tenant's rows"),
                 "delete_other": write("delete other tenant's rows"),
+                "shared_rows": shared,
+                "update_shared": write(writes::UPDATE_SHARED),
+                "delete_shared": write(writes::DELETE_SHARED),
             })
         })
         .collect()

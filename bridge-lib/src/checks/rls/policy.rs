@@ -93,15 +93,107 @@ pub fn unscoped_policies<'a>(policies: &[&'a Policy], cmd: Cmd, read: bool, tcol
     policies.iter().filter(|p| p.permissive && clause(p, cmd, read).is_some() && !scoped(p)).copied().collect()
 }
 
-/// A USING clause with a top-level escape for a missing context, e.g.
-/// `current_setting(...) IS NULL OR ...` or a `coalesce(current_setting(...), ...)` default.
-pub fn fails_open(using: &str) -> bool {
-    let u = using.to_lowercase();
-    u.contains("current_setting")
-        && (u.contains("is null or")
-            || u.contains("is null) or")
-            || u.contains("coalesce(current_setting")
-            || u.contains("= ''::text) or"))
+/// The top-level OR branches of a clause as `pg_get_expr` prints it (outer parentheses
+/// stripped, string literals and nested parentheses respected).
+pub fn or_branches(expr: &str) -> Vec<&str> {
+    let mut e = expr.trim();
+    while wrapped(e) {
+        e = e[1..e.len() - 1].trim();
+    }
+    let (mut out, mut start, mut depth, mut in_str) = (Vec::new(), 0usize, 0i32, false);
+    for (i, ch) in e.char_indices() {
+        match ch {
+            '\'' => in_str = !in_str,
+            '(' if !in_str => depth += 1,
+            ')' if !in_str => depth -= 1,
+            _ if !in_str && depth == 0 && i >= start && e[i..].starts_with(" OR ") => {
+                out.push(e[start..i].trim());
+                start = i + 4;
+            }
+            _ => {}
+        }
+    }
+    out.push(e[start..].trim());
+    out
+}
+
+/// True when `e` is one parenthesised group: its first `(` closes at its last character.
+fn wrapped(e: &str) -> bool {
+    if !(e.starts_with('(') && e.ends_with(')')) {
+        return false;
+    }
+    let (mut depth, mut in_str) = (0i32, false);
+    for (i, ch) in e.char_indices() {
+        match ch {
+            '\'' => in_str = !in_str,
+            '(' if !in_str => depth += 1,
+            ')' if !in_str => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == e.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The escape in a USING clause that lets rows through whatever their tenant when the context
+/// is missing or empty: a top-level OR branch that reads a setting but not the tenant column
+/// (`current_setting(…) IS NULL OR …`, `… OR current_setting(…) = ''`), or a
+/// `coalesce(current_setting(…), …)` default. Returns the branch.
+pub fn escape(using: &str, tcol: &str) -> Option<String> {
+    if using.to_lowercase().contains("coalesce(current_setting") {
+        return Some(using.to_string());
+    }
+    let branches = or_branches(using);
+    if branches.len() < 2 {
+        return None;
+    }
+    branches
+        .into_iter()
+        .find(|b| b.to_lowercase().contains("current_setting(") && !mentions_ident(b, tcol))
+        .map(str::to_string)
+}
+
+/// True when `using` fails open ([`escape`] finds a branch) for the tenant column `tcol`.
+pub fn fails_open(using: &str, tcol: &str) -> bool {
+    escape(using, tcol).is_some()
+}
+
+/// A table the empty-string context cannot open: row level security on and binding the
+/// application, and every policy that filters its SELECT is the plain
+/// `tenant = current_setting('<setting>'[, true])` comparison (an empty setting then matches
+/// only rows whose tenant is '', which are its own). The live probe skips the empty-string read
+/// on these.
+pub fn plain_tenant_table(
+    cfg: &crate::config::Config,
+    cat: &super::catalog::Catalog,
+    r: &super::catalog::Relation,
+) -> bool {
+    let (col, setting) = (&cfg.tenant_column, &cfg.tenant_setting);
+    let plain = |using: &str| {
+        let norm: String = using.chars().filter(|c| *c != '(' && *c != ')').collect();
+        let ctx = format!("current_setting'{setting}'::text");
+        [
+            format!("{col} = {ctx}, true"),
+            format!("{col} = {ctx}"),
+            format!("{col}::text = {ctx}, true"),
+            format!("{col}::text = {ctx}"),
+        ]
+        .contains(&norm)
+    };
+    let reads: Vec<&Policy> = cat
+        .policies
+        .iter()
+        .filter(|p| p.table == r.name && p.applies_to_app && (p.cmd == "*" || p.cmd == "r"))
+        .collect();
+    r.is_table()
+        && r.rls
+        && !r.owner_bypass()
+        && !reads.is_empty()
+        && reads.iter().all(|p| p.using.as_deref().is_some_and(plain))
 }
 
 #[cfg(test)]
@@ -124,9 +216,46 @@ mod tests {
     const TENANT: &str = "(tenant_id = current_setting('app.current_tenant'::text, true))";
 
     #[test]
+    fn only_plain_tenant_tables_skip_the_empty_setting_read() {
+        let cfg = crate::config::Config::default();
+        let mut cat = crate::checks::rls::catalog::Catalog {
+            relations: vec![crate::checks::rls::catalog::Relation {
+                name: "public.t".into(),
+                kind: "r".into(),
+                rls: true,
+                force: true,
+                ..Default::default()
+            }],
+            policies: vec![pol("*", true, Some(TENANT), Some(TENANT))],
+            ..Default::default()
+        };
+        assert!(plain_tenant_table(&cfg, &cat, &cat.relations[0]));
+        cat.policies[0].using =
+            Some(format!("({TENANT} OR (current_setting('app.current_tenant'::text, true) = ''::text))"));
+        assert!(!plain_tenant_table(&cfg, &cat, &cat.relations[0]));
+        cat.policies.clear();
+        assert!(!plain_tenant_table(&cfg, &cat, &cat.relations[0]), "no policy: probe it");
+    }
+
+    #[test]
     fn null_escape_fails_open() {
-        assert!(fails_open("((current_setting('app.current_tenant'::text, true) IS NULL) OR (tenant_id = current_setting('app.current_tenant'::text, true)))"));
-        assert!(!fails_open(TENANT));
+        assert!(fails_open("((current_setting('app.current_tenant'::text, true) IS NULL) OR (tenant_id = current_setting('app.current_tenant'::text, true)))", "tenant_id"));
+        assert!(!fails_open(TENANT, "tenant_id"));
+    }
+
+    #[test]
+    fn empty_string_escape_in_either_order_fails_open_and_shared_rows_do_not() {
+        let trailing = "((tenant_id = current_setting('app.current_tenant'::text, true)) OR (current_setting('app.current_tenant'::text, true) = ''::text))";
+        assert_eq!(
+            escape(trailing, "tenant_id").as_deref(),
+            Some("(current_setting('app.current_tenant'::text, true) = ''::text)")
+        );
+        let shared = "((tenant_id = current_setting('app.current_tenant'::text, true)) OR (tenant_id IS NULL))";
+        assert!(escape(shared, "tenant_id").is_none());
+        let and = "((tenant_id = current_setting('x'::text)) AND (current_setting('y'::text) = ''::text))";
+        assert!(escape(and, "tenant_id").is_none(), "AND is no escape");
+        assert!(fails_open("(tenant_id = COALESCE(current_setting('x'::text, true), tenant_id))", "tenant_id"));
+        assert!(escape("(name = 'a OR b' OR tenant_id = 'x')", "tenant_id").is_none());
     }
 
     #[test]

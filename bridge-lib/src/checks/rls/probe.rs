@@ -6,11 +6,12 @@
 
 use super::catalog::{Catalog, DefinerFunction, Relation};
 use crate::config::Config;
-use crate::db::{self, quote_ident, quote_literal};
+use crate::db::{self, quote_ident};
 use crate::error::sqlstate;
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Client;
 
 /// Rows counted through one relation under one context.
@@ -59,6 +60,11 @@ pub enum WriteOutcome {
         /// Message.
         message: String,
     },
+    /// Not run: `BRIDGE_PROBE_WRITES` keeps it from firing triggers (RLS044).
+    Skipped {
+        /// Why, naming the setting and what it would fire.
+        why: String,
+    },
 }
 
 /// One write attempt.
@@ -71,10 +77,16 @@ pub struct WriteProbe {
     pub action: String,
     /// The context's tenant.
     pub as_tenant: String,
-    /// The other tenant.
+    /// The other tenant (`(shared)` for the shared rows).
     pub other_tenant: String,
     /// What happened.
     pub outcome: WriteOutcome,
+    /// The triggers, rules and cascades the statement fires (empty: none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub touches: Vec<String>,
+    /// The table's sequence-backed columns (the probe copies their values, never draws them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sequences: Vec<String>,
 }
 
 /// Everything the live probe observed.
@@ -98,12 +110,25 @@ pub struct Observations {
     pub rows_after_commit: Option<(String, i64)>,
     /// Relations the application role cannot SELECT.
     pub not_readable: Vec<String>,
+    /// Rows visible with the tenant setting set to the empty string, per relation (shared rows
+    /// left out of `other`).
+    pub empty_context: BTreeMap<String, Count>,
+    /// The server's estimate of live rows per table (`pg_stat_get_live_tuples`), to tell whether
+    /// rows beyond the probe tenants' own exist.
+    pub live_rows: BTreeMap<String, i64>,
+    /// Shared rows (a NULL tenant or a `BRIDGE_SHARED_TENANT` marker) visible per context
+    /// (`""` no context, `"''"` the empty string, else the tenant) and relation: counted in
+    /// neither `own` nor `other`.
+    pub shared: BTreeMap<String, BTreeMap<String, i64>>,
 }
 
-/// Rows counted per relation at most (bounds the probe on large tables).
-const ROW_CAP: i64 = 100_000;
+/// The key of [`Observations::shared`] for the empty-string context.
+pub const EMPTY: &str = "''";
 
-fn failed(e: &tokio_postgres::Error) -> (String, String) {
+/// Rows counted per relation at most (bounds the probe on large tables).
+pub const ROW_CAP: i64 = 100_000;
+
+pub(super) fn failed(e: &tokio_postgres::Error) -> (String, String) {
     (sqlstate(e).unwrap_or_default(), crate::error::describe_pg_error(e))
 }
 
@@ -156,61 +181,18 @@ async fn count_all(client: &Client, cfg: &Config, rels: &[&Relation], tenant: &s
     Ok(out)
 }
 
-/// Attempts every write, each inside its own savepoint that is rolled back, pipelined: every
-/// `SAVEPOINT; write` and `ROLLBACK TO` is sent before the first answer comes back (the server
-/// runs them in order, one simple-protocol message each, so nothing is prepared). No RETURNING:
-/// PostgreSQL checks returned rows against the SELECT policies, which would hide a write that
-/// got through.
-async fn write_all(client: &Client, attempts: &[Attempt], a: &str, b: &str) -> Result<Vec<WriteOutcome>> {
-    use futures_util::future::join_all;
-    let (a, b) = (quote_literal(a), quote_literal(b));
-    let writes: Vec<String> = attempts
-        .iter()
-        .map(|(_, _, sql, _)| format!("SAVEPOINT bridge_write; {}", sql.replace("$1", &a).replace("$2", &b)))
-        .collect();
-    let mut steps = Vec::with_capacity(writes.len() * 2);
-    for w in &writes {
-        steps.push(client.simple_query(w));
-        steps.push(client.simple_query("ROLLBACK TO SAVEPOINT bridge_write; RELEASE SAVEPOINT bridge_write"));
+/// The values among `values` that are tenant ids in the tenants table, or `None` when the
+/// table cannot be read (the caller then assumes each could be one).
+pub async fn tenants_named(client: &Client, cfg: &Config, values: &[String]) -> Option<Vec<String>> {
+    if values.is_empty() {
+        return Some(Vec::new());
     }
-    let mut results = join_all(steps).await.into_iter();
-    let mut out = Vec::with_capacity(attempts.len());
-    for (_, _, _, expect_zero) in attempts {
-        let (run, undo) = (results.next(), results.next());
-        if let Some(Err(e)) = undo {
-            return Err(Error::query("rolling back a probe write", &e));
-        }
-        let affected = |msgs: &[tokio_postgres::SimpleQueryMessage]| {
-            msgs.iter()
-                .filter_map(|m| match m {
-                    tokio_postgres::SimpleQueryMessage::CommandComplete(n) => Some(*n),
-                    _ => None,
-                })
-                .last()
-                .unwrap_or(0)
-        };
-        out.push(match run {
-            Some(Ok(msgs)) => match affected(&msgs) {
-                0 if *expect_zero => WriteOutcome::Denied { how: "0 rows".into() },
-                0 => WriteOutcome::NotTried { why: "the tenant has no row to copy or move".into() },
-                n => WriteOutcome::Allowed { how: format!("{n} rows") },
-            },
-            Some(Err(e)) => {
-                let (state, message) = failed(&e);
-                if state == "42501" {
-                    WriteOutcome::Denied { how: "42501".into() }
-                } else if state.starts_with("23") {
-                    WriteOutcome::Allowed {
-                        how: format!("passed row level security, then stopped by constraint ({state})"),
-                    }
-                } else {
-                    WriteOutcome::Failed { sqlstate: state, message }
-                }
-            }
-            None => WriteOutcome::Failed { sqlstate: String::new(), message: "no answer".into() },
-        });
-    }
-    Ok(out)
+    let sql = format!(
+        "SELECT v FROM unnest($1::text[]) v WHERE EXISTS (SELECT 1 FROM {} t WHERE t.id::text = v)",
+        crate::db::quote_qualified(&cfg.tenants_table)
+    );
+    let rows = client.query(&sql, &[&values]).await.ok()?;
+    Some(rows.iter().map(|r| r.get(0)).collect())
 }
 
 /// Picks the tenants to probe: `BRIDGE_PROBE_TENANTS`, or up to `n` active tenants from the
@@ -233,10 +215,10 @@ pub async fn probe_tenants(client: &Client, cfg: &Config) -> Result<Vec<String>>
 /// Runs the live probe. `client` must be a fresh connection of the application role on which
 /// nothing has been set yet.
 pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<String>) -> Result<Observations> {
-    exec(client, "BEGIN ISOLATION LEVEL REPEATABLE READ", "starting the probe transaction").await?;
+    let xid = begin(client, "BEGIN ISOLATION LEVEL REPEATABLE READ", "starting the probe transaction").await?;
     exec(client, "SET LOCAL statement_timeout = '10s'; SET LOCAL lock_timeout = '2s'", "setting probe timeouts")
         .await?;
-    let mut obs = observe(client, cfg, cat, tenants).await?;
+    let mut obs = observe(client, cfg, cat, tenants, xid).await?;
     exec(client, "ROLLBACK", "rolling back the probe").await?;
 
     // 5. pooled-connection leak: set the context the application's way, commit, look again
@@ -247,20 +229,51 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
     Ok(obs)
 }
 
+/// The id of the transaction `client` is in (assigning one), for [`observe`]'s checks that the
+/// transaction is still open.
+pub async fn transaction_id(client: &Client) -> Result<i64> {
+    let row = client
+        .query_one("SELECT txid_current()", &[])
+        .await
+        .map_err(|e| Error::query("reading the probe transaction's id", &e))?;
+    Ok(row.get(0))
+}
+
 /// Steps 1–4 of the probe (no context, `row_security_active()`, reads under each tenant's
-/// context, cross-tenant writes) on `client`, inside a transaction the caller opened and rolls
-/// back, as the role the caller set: [`run`] uses it on the application's connection, `--prove`
-/// on its own transaction under each mutant (`prove.rs`).
-pub async fn observe(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<String>) -> Result<Observations> {
+/// context, cross-tenant writes) on `client`, inside transaction `xid` that the caller opened
+/// and rolls back, as the role the caller set: [`run`] uses it on the application's connection,
+/// `--prove` on its own transaction under each mutant (`prove.rs`).
+pub async fn observe(
+    client: &Client,
+    cfg: &Config,
+    cat: &Catalog,
+    tenants: Vec<String>,
+    xid: i64,
+) -> Result<Observations> {
     let mut obs = Observations { tenants: tenants.clone(), ..Default::default() };
     let readable: Vec<&Relation> = cat.relations.iter().filter(|r| r.select).collect();
     obs.not_readable = cat.relations.iter().filter(|r| !r.select).map(|r| r.name.clone()).collect();
+    let may_share = may_hold_shared_rows(client, cfg, &readable).await?;
 
     // 1. no context at all: a fresh session where the setting was never set
     obs.no_context = count_all(client, cfg, &readable, "").await?;
+    let shared = shared_rows(client, cfg, &may_share, &mut obs.no_context, xid).await?;
+    obs.shared.insert(String::new(), shared);
 
     // 2. the server's own verdict per table
     obs.row_security_active = row_security_active(client, cat).await?;
+    obs.live_rows = live_rows(client, cat).await?;
+
+    // 2b. the setting set to the empty string (what a RESET leaves behind in some poolers), on
+    // every relation whose policies are not the plain `tenant = current_setting(…)` comparison
+    set_context(client, cfg, "", xid).await?;
+    let open_to_empty: Vec<&Relation> =
+        readable.iter().filter(|r| !super::policy::plain_tenant_table(cfg, cat, r)).copied().collect();
+    obs.empty_context = count_all(client, cfg, &open_to_empty, "").await?;
+    let may_share_empty: Vec<&Relation> =
+        may_share.iter().filter(|r| open_to_empty.iter().any(|o| o.name == r.name)).copied().collect();
+    let shared = shared_rows(client, cfg, &may_share_empty, &mut obs.empty_context, xid).await?;
+    obs.shared.insert(EMPTY.to_string(), shared);
 
     // 3. reads under each tenant's context, and definer functions
     let probeable: Vec<&DefinerFunction> = cat
@@ -272,16 +285,164 @@ pub async fn observe(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<
         })
         .collect();
     for t in &tenants {
-        db::set_tenant(client, cfg, t).await?;
-        obs.reads.insert(t.clone(), count_all(client, cfg, &readable, t).await?);
+        set_context(client, cfg, t, xid).await?;
+        let mut reads = count_all(client, cfg, &readable, t).await?;
+        obs.shared.insert(t.clone(), shared_rows(client, cfg, &may_share, &mut reads, xid).await?);
+        obs.reads.insert(t.clone(), reads);
         obs.functions.insert(t.clone(), count_functions(client, cfg, &probeable, t).await?);
+        still_open(client, xid, "the reads under a tenant's context").await?;
     }
 
     // 4. cross-tenant writes: the first tenant against the second, on every writable table
     if tenants.len() >= 2 {
-        obs.writes = write_across(client, cfg, cat, &tenants[0], &tenants[1]).await?;
+        set_context(client, cfg, &tenants[0], xid).await?;
+        let seen: Vec<String> = obs.shared.get(&tenants[0]).map(|m| m.keys().cloned().collect()).unwrap_or_default();
+        obs.writes = super::writes::write_across(client, cfg, cat, (&tenants[0], &tenants[1]), &seen, xid).await?;
     }
     Ok(obs)
+}
+
+/// The readable relations whose tenant column can hold a shared row: nullable (every view's
+/// is), or any when `BRIDGE_SHARED_TENANT` names markers.
+async fn may_hold_shared_rows<'a>(
+    client: &Client,
+    cfg: &Config,
+    readable: &[&'a Relation],
+) -> Result<Vec<&'a Relation>> {
+    if !cfg.shared_tenants.is_empty() || readable.is_empty() {
+        return Ok(readable.to_vec());
+    }
+    let names: Vec<String> = readable.iter().map(|r| r.name.clone()).collect();
+    let rows = client
+        .query(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $2 AND NOT a.attnotnull
+              WHERE format('%I.%I', n.nspname, c.relname) = ANY ($1)",
+            &[&names, &cfg.tenant_column],
+        )
+        .await
+        .map_err(|e| Error::query("reading which tenant columns are nullable", &e))?;
+    let nullable: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    Ok(readable.iter().filter(|r| nullable.contains(&r.name)).copied().collect())
+}
+
+/// Counts the shared rows (a NULL tenant or a `BRIDGE_SHARED_TENANT` marker) visible through
+/// each relation under the current context, takes them out of `counts`' other-tenant rows, and
+/// returns the relations that showed some. A relation whose count fails shows none.
+async fn shared_rows(
+    client: &Client,
+    cfg: &Config,
+    rels: &[&Relation],
+    counts: &mut BTreeMap<String, Count>,
+    xid: i64,
+) -> Result<BTreeMap<String, i64>> {
+    let col = quote_ident(&cfg.tenant_column);
+    let one = |i: usize, r: &Relation| {
+        format!(
+            "SELECT {i}::int, count(*) FILTER (WHERE {col} IS NULL OR {col}::text = ANY ($1::text[])) \
+             FROM (SELECT {col} FROM {} LIMIT {ROW_CAP}) s",
+            r.name
+        )
+    };
+    let mut out = BTreeMap::new();
+    for chunk in rels.chunks(500) {
+        let union = chunk.iter().enumerate().map(|(i, r)| one(i, r)).collect::<Vec<_>>().join(" UNION ALL ");
+        exec(client, "SAVEPOINT bridge_shared", "creating a savepoint").await?;
+        let rows = match client.query(&union, &[&cfg.shared_tenants]).await {
+            Ok(rows) => rows,
+            Err(_) => {
+                exec(client, "ROLLBACK TO SAVEPOINT bridge_shared", "rolling back to a savepoint").await?;
+                let mut rows = Vec::new();
+                for (i, r) in chunk.iter().enumerate() {
+                    match client.query_one(&one(i, r), &[&cfg.shared_tenants]).await {
+                        Ok(row) => rows.push(row),
+                        Err(_) => {
+                            exec(client, "ROLLBACK TO SAVEPOINT bridge_shared", "rolling back to a savepoint").await?
+                        }
+                    }
+                }
+                rows
+            }
+        };
+        exec(client, "RELEASE SAVEPOINT bridge_shared", "releasing a savepoint").await?;
+        for row in rows {
+            let (i, n): (i32, i64) = (row.get(0), row.get(1));
+            if n > 0 {
+                out.insert(chunk[i as usize].name.clone(), n);
+            }
+        }
+    }
+    set_aside(counts, &out);
+    still_open(client, xid, "counting shared rows").await?;
+    Ok(out)
+}
+
+/// Takes the shared rows out of the other-tenant rows: they belong to every tenant.
+pub fn set_aside(counts: &mut BTreeMap<String, Count>, shared: &BTreeMap<String, i64>) {
+    for (rel, n) in shared {
+        if let Some(Count::Rows { other, .. }) = counts.get_mut(rel) {
+            *other = (*other - n).max(0);
+        }
+    }
+}
+
+/// Starts a transaction with `sql` and returns its id (which assigns one), so every later step
+/// can confirm it is still in the same transaction ([`still_open`]).
+async fn begin(client: &Client, sql: &str, what: &str) -> Result<i64> {
+    exec(client, sql, what).await?;
+    let row = client.query_one("SELECT txid_current()", &[]).await.map_err(|e| Error::query(what, &e))?;
+    Ok(row.get(0))
+}
+
+/// Stops with an error unless the probe is still inside transaction `xid`: a step that ended it
+/// (operator SQL that commits, say) may have let a later write commit.
+pub(super) async fn still_open(client: &Client, xid: i64, after: &str) -> Result<()> {
+    let now: Option<i64> = client
+        .query_one("SELECT txid_current_if_assigned()", &[])
+        .await
+        .map_err(|e| Error::query(format!("checking that the probe transaction is still open after {after}"), &e))?
+        .get(0);
+    if now == Some(xid) {
+        return Ok(());
+    }
+    Err(Error::Query {
+        context: format!("checking that the probe transaction is still open after {after}"),
+        reason: format!(
+            "{after} ended the transaction (it was {xid}, now {}): data may have changed; stop, compare the data \
+             with a backup, and make BRIDGE_TENANT_CONTEXT_SQL a statement that only sets the context",
+            now.map_or("none".to_string(), |n| n.to_string())
+        ),
+    })
+}
+
+/// Sets tenant `tenant`'s context inside transaction `xid`: with bound parameters
+/// (`set_config($1, $2, true)`) unless the application's own statement is configured
+/// (`BRIDGE_TENANT_CONTEXT_SQL`), then confirms the transaction is still open.
+pub(super) async fn set_context(client: &Client, cfg: &Config, tenant: &str, xid: i64) -> Result<()> {
+    if cfg.tenant_context_sql.is_some() {
+        db::set_tenant(client, cfg, tenant).await?;
+    } else {
+        let params: [(&(dyn ToSql + Sync), Type); 2] = [(&cfg.tenant_setting, Type::TEXT), (&tenant, Type::TEXT)];
+        client
+            .execute_typed("SELECT set_config($1, $2, true)", &params)
+            .await
+            .map_err(|e| Error::query(format!("setting {} for a probe tenant", cfg.tenant_setting), &e))?;
+    }
+    still_open(client, xid, "setting the tenant context").await
+}
+
+/// The server's live-row estimate for every plain tenant table (statistics any role can read).
+async fn live_rows(client: &Client, cat: &Catalog) -> Result<BTreeMap<String, i64>> {
+    let tables: Vec<String> = cat.relations.iter().filter(|r| r.kind == "r").map(|r| r.name.clone()).collect();
+    if tables.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let rows = client
+        .query("SELECT t, pg_stat_get_live_tuples(t::regclass) FROM unnest($1::text[]) t", &[&tables])
+        .await
+        .map_err(|e| Error::query("reading live-row estimates", &e))?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 /// `row_security_active()` for every tenant table, as the application role.
@@ -327,100 +488,6 @@ async fn count_functions(
     Ok(fns)
 }
 
-/// One write attempt: the table, the action, its SQL (`$1` own tenant, `$2` the other) and
-/// whether 0 rows means refused (true) or nothing to try (false).
-type Attempt = (String, &'static str, String, bool);
-
-/// Under tenant `a`'s context, every cross-tenant write against `b` on every writable table.
-async fn write_across(client: &Client, cfg: &Config, cat: &Catalog, a: &str, b: &str) -> Result<Vec<WriteProbe>> {
-    db::set_tenant(client, cfg, a).await?;
-    let writable: Vec<&Relation> =
-        cat.relations.iter().filter(|r| r.is_table() && r.select && (r.insert || r.update || r.delete)).collect();
-    let names: Vec<String> = writable.iter().map(|r| r.name.clone()).collect();
-    let cols = client
-        .query(
-            "SELECT format('%I.%I', n.nspname, c.relname),
-                    array_agg(a.attname::text ORDER BY a.attnum),
-                    max(format_type(a.atttypid, a.atttypmod)) FILTER (WHERE a.attname = $2)
-               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-              WHERE format('%I.%I', n.nspname, c.relname) = ANY ($1)
-              GROUP BY 1",
-            &[&names, &cfg.tenant_column],
-        )
-        .await
-        .map_err(|e| Error::query("reading the columns of writable tenant tables", &e))?;
-    let cols: BTreeMap<String, (Vec<String>, String)> = cols
-        .iter()
-        .map(|r| (r.get(0), (r.get(1), r.get::<_, Option<String>>(2).unwrap_or_else(|| "text".into()))))
-        .collect();
-    let attempts = write_attempts(cfg, &writable, &cols);
-    let outcomes = write_all(client, &attempts, a, b).await?;
-    Ok(attempts
-        .iter()
-        .zip(outcomes)
-        .map(|((relation, action, _, _), outcome)| WriteProbe {
-            relation: relation.clone(),
-            action: action.to_string(),
-            as_tenant: a.to_string(),
-            other_tenant: b.to_string(),
-            outcome,
-        })
-        .collect())
-}
-
-/// The write attempts for each writable table whose columns are known.
-fn write_attempts(
-    cfg: &Config,
-    writable: &[&Relation],
-    cols: &BTreeMap<String, (Vec<String>, String)>,
-) -> Vec<Attempt> {
-    let tcol = quote_ident(&cfg.tenant_column);
-    let mut attempts: Vec<Attempt> = Vec::new();
-    for r in writable {
-        let Some((columns, ttype)) = cols.get(&r.name) else { continue };
-        let t = &r.name;
-        let other = format!("CAST($2::text AS {ttype})");
-        if r.insert {
-            let select_list = columns
-                .iter()
-                .map(|c| if *c == cfg.tenant_column { other.clone() } else { quote_ident(c) })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let column_list = columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ");
-            attempts.push((
-                t.clone(),
-                "insert row for other tenant",
-                format!("INSERT INTO {t} ({column_list}) OVERRIDING SYSTEM VALUE SELECT {select_list} FROM {t} WHERE {tcol}::text = $1 LIMIT 1"),
-                false,
-            ));
-        }
-        if r.update {
-            attempts.push((
-                t.clone(),
-                "move own row to other tenant",
-                format!("UPDATE {t} SET {tcol} = {other} WHERE (tableoid, ctid) = (SELECT tableoid, ctid FROM {t} WHERE {tcol}::text = $1 LIMIT 1)"),
-                false,
-            ));
-            attempts.push((
-                t.clone(),
-                "update other tenant's rows",
-                format!("UPDATE {t} SET {tcol} = {tcol} WHERE {tcol}::text = $2 AND $1::text IS NOT NULL"),
-                true,
-            ));
-        }
-        if r.delete {
-            attempts.push((
-                t.clone(),
-                "delete other tenant's rows",
-                format!("DELETE FROM {t} WHERE {tcol}::text = $2 AND $1::text IS NOT NULL"),
-                true,
-            ));
-        }
-    }
-    attempts
-}
-
 /// Sets tenant `a`'s context the application's way, commits, and looks again in a new
 /// transaction: the setting's value and the rows of the first readable table.
 pub async fn context_after_commit(
@@ -430,8 +497,8 @@ pub async fn context_after_commit(
     a: &str,
     obs: &mut Observations,
 ) -> Result<()> {
-    exec(client, "BEGIN READ ONLY", "starting the context-leak probe").await?;
-    db::set_tenant(client, cfg, a).await?;
+    let xid = begin(client, "BEGIN READ ONLY", "starting the context-leak probe").await?;
+    set_context(client, cfg, a, xid).await?;
     exec(client, "COMMIT", "ending the context-leak probe's first transaction").await?;
     exec(client, "BEGIN READ ONLY", "starting the context-leak probe's second transaction").await?;
     let row = client
@@ -440,8 +507,12 @@ pub async fn context_after_commit(
         .map_err(|e| Error::query("reading the tenant setting after commit", &e))?;
     obs.context_after_commit = row.get(0);
     if let Some(first) = readable.iter().find(|r| r.is_table()) {
-        let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT {ROW_CAP}) s", first.name);
-        if let Ok(row) = client.query_one(&sql, &[]).await {
+        let col = quote_ident(&cfg.tenant_column);
+        let sql = format!(
+            "SELECT count(*) FROM (SELECT {col} FROM {} LIMIT {ROW_CAP}) s WHERE NOT ({col} IS NULL OR {col}::text = ANY ($1::text[]))",
+            first.name
+        );
+        if let Ok(row) = client.query_one(&sql, &[&cfg.shared_tenants]).await {
             obs.rows_after_commit = Some((first.name.clone(), row.get(0)));
         }
     }

@@ -4,8 +4,8 @@
 
 use super::catalog::Catalog;
 use super::rules::{
-    app_bypasses, definer_bypasses, leakproof, no_context_read, no_policy, not_scoped, owner_bypasses, rls_off,
-    role_default, side_channels, truncate, unprotectable, view_bypasses, wrong_setting,
+    app_bypasses, app_owns, definer_bypasses, leakproof, no_context_read, no_policy, not_scoped, owner_bypasses,
+    rls_off, role_default, side_channels, truncate, unprotectable, view_bypasses, wrong_setting,
 };
 use crate::config::Config;
 use crate::finding::Finding;
@@ -20,6 +20,7 @@ pub fn evaluate(cfg: &Config, cat: &Catalog) -> Vec<Finding> {
         out.extend(rls_off::policies_ignored(cfg, cat, r));
         out.extend(rls_off::rls_disabled(cfg, cat, r));
         out.extend(owner_bypasses::owner_bypasses(cat, r));
+        out.extend(app_owns::app_owns_table(cat, r));
         out.extend(truncate::truncate_allowed(cat, r));
         out.extend(no_policy::no_policy(cfg, cat, r));
         out.extend(no_context_read::fail_open_policies(cfg, cat, r));
@@ -36,6 +37,7 @@ pub fn evaluate(cfg: &Config, cat: &Catalog) -> Vec<Finding> {
     for s in &cat.side_channels {
         out.extend(side_channels::unique_side_channel(cfg, s));
         out.extend(side_channels::fk_side_channel(cfg, s));
+        out.extend(side_channels::exclusion_side_channel(cfg, s));
     }
     out.extend(leakproof::leakproof(cat));
     out

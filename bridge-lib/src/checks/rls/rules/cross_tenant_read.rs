@@ -22,7 +22,8 @@ pub static CROSS_TENANT_READ: Rule = Rule {
     remedy: "Close the path the finding names: RLS on and forced for a table (`ALTER TABLE t FORCE ROW LEVEL \
              SECURITY;`), `ALTER VIEW v SET (security_invoker = true);` for a view, `REVOKE SELECT` for a \
              materialized view or foreign table, `ALTER FUNCTION f() SECURITY INVOKER;` for a function.",
-    limits: "Counts at most 100,000 rows per relation, for the probe tenants only (BRIDGE_PROBE_TENANTS, or the \
+    limits: "Shared rows (a NULL tenant, or a value in BRIDGE_SHARED_TENANT) are counted apart, not as another \
+             tenant's: reading them is what they are for (writing them is RLS040's). Counts at most 100,000 rows per relation, for the probe tenants only (BRIDGE_PROBE_TENANTS, or the \
              first active tenants, test tenants first), comparing the tenant column as text. Functions with \
              arguments, volatile functions and functions that return no tenant column are not called. Zero foreign \
              rows through a relation where fewer than two probe tenants have rows proves nothing (RLS025).",
@@ -73,11 +74,31 @@ pub fn cross_tenant_read_pass(cat: &Catalog, obs: &Observations) -> Option<Findi
     }
     let all_relations = probed_relations(obs);
     let conclusive = all_relations.len() - thin_relations(obs).len();
-    Some(CROSS_TENANT_READ.finding(
+    let seen = shared_seen(obs);
+    let shared = if seen.is_empty() {
+        String::new()
+    } else {
+        let each: Vec<String> = seen.iter().map(|(r, n)| format!("{n} in {r}")).collect();
+        format!("; shared rows every tenant reads, not counted as another tenant's: {}", each.join(", "))
+    };
+    let pass = CROSS_TENANT_READ.finding(
         Status::Pass,
         "",
-        format!("0 rows of other tenants visible under the context of {} ({conclusive} of {} relations with rows of 2+ tenants)", obs.tenants.join(", "), all_relations.len()),
-    ))
+        format!("0 rows of other tenants visible under the context of {} ({conclusive} of {} relations with rows of 2+ tenants){shared}", obs.tenants.join(", "), all_relations.len()),
+    );
+    Some(if seen.is_empty() { pass } else { pass.with_evidence(json!({"shared_rows": seen})) })
+}
+
+/// The most shared rows any context saw, per relation.
+fn shared_seen(obs: &Observations) -> std::collections::BTreeMap<&String, i64> {
+    let mut out = std::collections::BTreeMap::new();
+    for m in obs.shared.values() {
+        for (r, n) in m {
+            let e = out.entry(r).or_insert(0);
+            *e = (*e).max(*n);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -24,12 +24,17 @@ pub static CROSS_TENANT_WRITE: Rule = Rule {
              (tenant_id = current_setting('app.current_tenant', true));`; force RLS where the finding says so.",
     limits: "Only the first two probe tenants, in one direction. An insert or move needs an own row to copy and is \
              not tried without one; tables without SELECT are not tried. A write RLS let through that a constraint \
-             then stopped counts as allowed. Sequences advanced by the insert are not rolled back.",
+             then stopped counts as allowed. The insert copies identity and serial values, so it draws no \
+             sequence; an attempt that would fire a trigger, rule or cascade runs only with \
+             BRIDGE_PROBE_WRITES=all (RLS044, RLS045). Writes to shared rows are RLS040's.",
 };
 
 /// RLS023 for a write attempt that row level security let through.
 pub fn cross_tenant_write(cat: &Catalog, w: &WriteProbe) -> Option<Finding> {
     let WriteOutcome::Allowed { how } = &w.outcome else { return None };
+    if crate::checks::rls::writes::is_shared_action(&w.action) {
+        return None; // RLS040's
+    }
     Some(
         CROSS_TENANT_WRITE
             .finding(
@@ -48,11 +53,13 @@ pub fn cross_tenant_write(cat: &Catalog, w: &WriteProbe) -> Option<Finding> {
 /// The RLS023 pass: at least one attempt was refused and none was allowed.
 pub fn cross_tenant_write_pass(obs: &Observations) -> Option<Finding> {
     let denied = obs.writes.iter().filter(|w| matches!(w.outcome, WriteOutcome::Denied { .. })).count();
+    let skipped = obs.writes.iter().filter(|w| matches!(w.outcome, WriteOutcome::Skipped { .. })).count();
     if denied > 0 && !obs.writes.iter().any(|w| matches!(w.outcome, WriteOutcome::Allowed { .. })) {
+        let not_probed = if skipped > 0 { format!(" ({skipped} not probed: RLS044)") } else { String::new() };
         Some(CROSS_TENANT_WRITE.finding(
             Status::Pass,
             "",
-            format!("{denied} cross-tenant write attempts refused and rolled back"),
+            format!("{denied} cross-tenant write attempts refused and rolled back{not_probed}"),
         ))
     } else {
         None

@@ -81,6 +81,8 @@ pub fn write(action: &str, outcome: WriteOutcome) -> WriteProbe {
         as_tenant: "a".into(),
         other_tenant: "b".into(),
         outcome,
+        touches: Vec::new(),
+        sequences: Vec::new(),
     }
 }
 
@@ -101,6 +103,9 @@ pub fn observations() -> Observations {
         context_after_commit: None,
         rows_after_commit: Some((DOCS.into(), 0)),
         not_readable: Vec::new(),
+        empty_context: [(DOCS.to_string(), count(0, 0))].into(),
+        shared: BTreeMap::new(),
+        live_rows: BTreeMap::new(),
     }
 }
 

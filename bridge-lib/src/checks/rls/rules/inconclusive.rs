@@ -1,6 +1,6 @@
 //! RLS025: the live probe could not prove isolation, so it says so instead of passing.
 
-use super::shared::{probed_relations, tenants_with_rows, thin_relations};
+use super::shared::{deny_all, probed_relations, tenants_with_rows, thin_relations};
 use crate::checks::rls::catalog::Catalog;
 use crate::checks::rls::probe::Observations;
 use crate::config::Config;
@@ -16,14 +16,17 @@ pub static INCONCLUSIVE: Rule = Rule {
     title: "the live probe could not prove isolation",
     checks: "The probe's preconditions, in order: the probe role does not bypass RLS (otherwise no live rule runs), \
              at least two tenants were probed, the tenant context took effect (some probe tenant saw its own rows), \
-             and every probed relation has rows of at least two probe tenants.",
+             and every probed relation has rows of at least two probe tenants, or, failing that, the server's \
+             live-row estimate (`pg_stat_get_live_tuples`) shows rows beyond what each probe tenant saw as its own \
+             and every probe tenant saw own rows somewhere.",
     why: "A probe that sees zero foreign rows proves nothing when the probe role bypasses RLS or no other tenant has rows: reported \
           as inconclusive, never as a pass.",
     remedy: "Connect as the application's own NOSUPERUSER NOBYPASSRLS role; add tenants or set \
              `BRIDGE_PROBE_TENANTS=a,b`; seed rows for two tenants (`bridge tenants provision --seed-sql FILE`); \
              check BRIDGE_TENANT_SETTING and BRIDGE_TENANT_CONTEXT_SQL when the context never took effect.",
     limits: "Reports only the first precondition that fails. It cannot tell a context that never took effect from \
-             probe tenants that have no rows anywhere; both read as `context`.",
+             probe tenants that have no rows anywhere; both read as `context`. Tables no permissive policy opens \
+             to the application (RLS003, deny-all) are left out: no tenant sees rows there by design.",
 };
 
 /// RLS025 when the probe role bypasses RLS: the live rules would all pass vacuously, so none runs.
@@ -40,7 +43,9 @@ pub fn probe_role_bypasses(cat: &Catalog) -> Option<Finding> {
 /// fewer than two probe tenants (the first that applies).
 pub fn inconclusive(cfg: &Config, cat: &Catalog, obs: &Observations) -> Option<Finding> {
     let setting = &cfg.tenant_setting;
-    let all_relations = probed_relations(obs);
+    // a deny-all table (RLS003) shows no tenant its rows by design: it proves nothing either way
+    let denies = |name: &String| cat.relations.iter().any(|r| r.name == *name && deny_all(cat, r));
+    let all_relations: Vec<&String> = probed_relations(obs).into_iter().filter(|r| !denies(r)).collect();
     let anything_seen = all_relations.iter().any(|r| tenants_with_rows(obs, r) > 0);
     if obs.tenants.len() < 2 {
         Some(
@@ -60,7 +65,7 @@ pub fn inconclusive(cfg: &Config, cat: &Catalog, obs: &Observations) -> Option<F
                 .with_remedy("check BRIDGE_TENANT_SETTING (the setting the policies read) and BRIDGE_TENANT_CONTEXT_SQL (how the application sets it)"),
         )
     } else {
-        let thin = thin_relations(obs);
+        let thin: Vec<&String> = thin_relations(obs).into_iter().filter(|r| !denies(r)).collect();
         (!thin.is_empty()).then(|| {
             INCONCLUSIVE
                 .finding(
@@ -97,7 +102,7 @@ pub(super) fn triggers() -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{self, problems};
+    use super::super::fixtures::{self, problems, DOCS};
     use super::*;
 
     #[test]
@@ -113,5 +118,33 @@ mod tests {
         let (cfg, cat, obs) = (fixtures::cfg(), fixtures::catalog(), fixtures::observations());
         assert!(probe_role_bypasses(&cat).is_none());
         assert!(inconclusive(&cfg, &cat, &obs).is_none());
+    }
+
+    #[test]
+    fn rls025_rows_beyond_the_probe_tenants_make_a_thin_relation_conclusive() {
+        let (cfg, cat, mut obs) = (fixtures::cfg(), fixtures::catalog(), fixtures::observations());
+        obs.reads.get_mut("b").unwrap().insert(DOCS.into(), fixtures::count(0, 0));
+        obs.reads.get_mut("b").unwrap().insert("public.other".into(), fixtures::count(1, 0));
+        obs.reads.get_mut("a").unwrap().insert("public.other".into(), fixtures::count(1, 0));
+        obs.live_rows.insert(DOCS.into(), 9);
+        assert!(inconclusive(&cfg, &cat, &obs).is_none(), "7 rows of other tenants exist and none showed");
+        obs.live_rows.insert(DOCS.into(), 2);
+        assert_eq!(
+            problems(&inconclusive(&cfg, &cat, &obs).into_iter().collect::<Vec<_>>(), "RLS025"),
+            ["RLS025:rows"]
+        );
+    }
+
+    #[test]
+    fn rls025_a_deny_all_table_is_not_inconclusive() {
+        let (cfg, mut cat, mut obs) = (fixtures::cfg(), fixtures::catalog(), fixtures::observations());
+        let mut labels = fixtures::table("labels");
+        labels.policies = 1;
+        cat.relations.push(labels);
+        cat.policies.push(fixtures::policy("public.labels", "tenant_bound", "*", false, Some(fixtures::TENANT), None));
+        for m in obs.reads.values_mut() {
+            m.insert("public.labels".into(), fixtures::count(0, 0));
+        }
+        assert!(inconclusive(&cfg, &cat, &obs).is_none(), "RLS003 reports it as deny-all");
     }
 }

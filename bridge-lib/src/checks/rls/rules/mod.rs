@@ -5,11 +5,13 @@
 //! (`evaluate_live`).
 
 pub mod app_bypasses;
+pub mod app_owns;
 pub mod blind_spot;
 pub mod context_leak;
 pub mod cross_tenant_read;
 pub mod cross_tenant_write;
 pub mod definer_bypasses;
+pub mod empty_context;
 pub mod inconclusive;
 pub mod leakproof;
 pub mod no_context_read;
@@ -22,11 +24,13 @@ pub mod rls_off;
 pub mod role_default;
 pub mod row_security_inactive;
 pub mod shared;
+pub mod shared_write;
 pub mod side_channels;
 pub mod skipped;
 pub mod truncate;
 pub mod unprotectable;
 pub mod view_bypasses;
+pub mod write_probes;
 pub mod wrong_setting;
 
 #[cfg(test)]
@@ -35,7 +39,7 @@ pub(crate) mod fixtures;
 use crate::finding::Rule;
 
 /// The rules of this check, in code order.
-pub static RULES: [&Rule; 27] = [
+pub static RULES: [&Rule; 33] = [
     &skipped::SKIPPED,
     &rls_off::RLS_DISABLED,
     &rls_off::POLICIES_IGNORED,
@@ -62,6 +66,12 @@ pub static RULES: [&Rule; 27] = [
     &inconclusive::INCONCLUSIVE,
     &not_readable::NOT_READABLE,
     &probe_error::PROBE_ERROR,
+    &shared_write::SHARED_ROW_WRITE,
+    &side_channels::EXCLUSION_SIDE_CHANNEL,
+    &app_owns::APP_OWNS_TABLE,
+    &empty_context::EMPTY_CONTEXT_READ,
+    &write_probes::WRITE_NOT_PROBED,
+    &write_probes::WRITE_SIDE_EFFECTS,
     &blind_spot::PROBE_BLIND_SPOT,
 ];
 
@@ -97,6 +107,10 @@ mod tests {
         inconclusive::triggers,
         not_readable::triggers,
         probe_error::triggers,
+        shared_write::triggers,
+        app_owns::triggers,
+        empty_context::triggers,
+        write_probes::triggers,
         blind_spot::triggers,
     ];
 

@@ -3,7 +3,7 @@
 
 use super::shared::{app_policies, policies_judged, remedy_for, rows, tenant_policy_sql};
 use crate::checks::rls::catalog::{Catalog, Relation};
-use crate::checks::rls::policy::fails_open;
+use crate::checks::rls::policy::escape;
 use crate::checks::rls::probe::Observations;
 use crate::config::Config;
 use crate::finding::{Finding, Rule, Status};
@@ -19,14 +19,13 @@ pub static NO_CONTEXT_READ: Rule = Rule {
     checks: "Live: rows visible through every readable tenant relation in a session where the tenant setting was \
              never set (passes when there are none). Static: permissive policies whose USING has a top-level escape \
              for a missing context (`current_setting(…) IS NULL OR …`, `coalesce(current_setting(…), …)`, \
-             `… = '' OR …`).",
+             `… OR current_setting(…) = ''`: a top-level OR branch that reads a setting but not the tenant column).",
     why: "A request that forgot to set the tenant must see nothing; a policy like `setting IS NULL OR ...` fails open.",
     remedy: "Make the policy fail closed: `USING (tenant_id = current_setting('app.current_tenant', true))`, with no \
              `IS NULL OR` branch and no default, or bound it with a restrictive tenant policy; for a view, \
              materialized view or table without RLS, the fix of RLS008, RLS009 or RLS001.",
-    limits: "The static test matches the clause text, so other spellings of the escape are left to the live probe. \
-             The live probe reads with the setting never set; a setting left as an empty string (what RESET leaves \
-             behind in some poolers) is not tried separately.",
+    limits: "The static test reads the clause text, so an escape hidden in a function the clause calls is left to \
+             the live probe. The live probe reads with the setting never set; the empty string is RLS043's.",
 };
 
 /// Static RLS022 for each permissive policy on a judged table whose USING fails open.
@@ -37,11 +36,12 @@ pub fn fail_open_policies(cfg: &Config, cat: &Catalog, r: &Relation) -> Vec<Find
     let (t, app) = (&r.name, &cat.role.name);
     let mut out = Vec::new();
     for p in app_policies(cat, r).iter().filter(|p| p.permissive) {
-        if let Some(using) = p.using.as_deref().filter(|u| fails_open(u)) {
+        let Some(using) = p.using.as_deref() else { continue };
+        if let Some(branch) = escape(using, &cfg.tenant_column) {
             out.push(
                 NO_CONTEXT_READ
-                    .finding(Status::Warn, &format!("{t}/{}", p.name), format!("expected policy `{}` on `{t}` to fail closed without a tenant context, found USING ({using})", p.name))
-                    .with_evidence(json!({"policy": p}))
+                    .finding(Status::Warn, &format!("{t}/{}", p.name), format!("expected policy `{}` on `{t}` to fail closed without a tenant context, found the escape `{branch}` in USING ({using})", p.name))
+                    .with_evidence(json!({"policy": p, "escape": branch}))
                     .with_remedy(tenant_policy_sql(t, cfg, app)),
             );
         }

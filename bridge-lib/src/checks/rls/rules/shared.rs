@@ -107,7 +107,31 @@ pub fn reads_can_prove(obs: &Observations) -> bool {
     obs.tenants.len() >= 2 && (all.is_empty() || all.iter().any(|r| tenants_with_rows(obs, r) > 0))
 }
 
-/// Relations where fewer than two probe tenants have rows.
+/// Relations where 0 foreign rows proves nothing: fewer than two probe tenants have rows there,
+/// and the server's live-row estimate does not show rows beyond what each probe tenant saw.
 pub fn thin_relations(obs: &Observations) -> Vec<&String> {
-    probed_relations(obs).into_iter().filter(|r| tenants_with_rows(obs, r) < 2).collect()
+    probed_relations(obs).into_iter().filter(|r| tenants_with_rows(obs, r) < 2 && !others_have_rows(obs, r)).collect()
+}
+
+/// The table holds rows no probe tenant saw as its own or shared (the server's live-row
+/// estimate is larger than what each saw), and every probe tenant's context took effect (it saw
+/// own rows somewhere): so each tenant's 0 foreign rows there means something.
+pub fn others_have_rows(obs: &Observations, r: &String) -> bool {
+    let Some(&live) = obs.live_rows.get(r) else { return false };
+    let every_context_worked =
+        obs.reads.values().all(|m| m.values().any(|c| rows(Some(c)).is_some_and(|(own, _)| own > 0)));
+    every_context_worked
+        && obs.reads.iter().all(|(t, m)| match rows(m.get(r)) {
+            Some((own, other)) => {
+                let shared = obs.shared.get(t).and_then(|s| s.get(r)).copied().unwrap_or(0);
+                own + other + shared < crate::checks::rls::probe::ROW_CAP && own + shared < live
+            }
+            None => false,
+        })
+}
+
+/// A judged table where no permissive policy applies to the application: restrictive policies
+/// grant nothing by themselves, so it sees and writes nothing (RLS003).
+pub fn deny_all(cat: &Catalog, r: &Relation) -> bool {
+    policies_judged(r) && !app_policies(cat, r).iter().any(|p| p.permissive)
 }

@@ -37,6 +37,7 @@
 //! [`evaluate_live`] call them in order. `bridge explain RLS001` prints a rule's documentation.
 
 pub mod catalog;
+pub mod discovery;
 pub mod policy;
 pub mod probe;
 pub mod rules;
@@ -51,8 +52,8 @@ use probe::{Observations, WriteOutcome};
 use rules::shared::rows;
 pub use rules::RULES;
 use rules::{
-    context_leak, cross_tenant_read, cross_tenant_write, inconclusive, no_context_read, not_readable, probe_error,
-    row_security_inactive,
+    context_leak, cross_tenant_read, cross_tenant_write, hidden_view, inconclusive, no_context_read, not_readable,
+    probe_error, row_security_inactive, tenant_copy,
 };
 use serde_json::json;
 
@@ -67,10 +68,13 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     if !cfg.tenant_tables.is_empty() {
         cat.relations.retain(|r| cfg.tenant_tables.iter().any(|t| *t == r.name || *t == r.relname));
     }
-    if cat.relations.is_empty() {
+    // tables found only by a foreign key to the tenants table are audited too, but a tenant
+    // column named in the configuration that nothing has is a configuration error
+    let by_column = cat.relations.iter().any(|r| r.found_by == "tenant column");
+    if cat.relations.is_empty() || (cfg.tenant_tables.is_empty() && !by_column) {
         return Err(crate::Error::Config {
-            what: format!("no table or view with column `{}` is reachable by role `{}`: nothing to audit", cfg.tenant_column, cat.role.name),
-            fix: "set BRIDGE_TENANT_COLUMN to the tenant column (or BRIDGE_TENANT_TABLES), and connect with the application's role".into(),
+            what: format!("no table or view with column `{}` is reachable by role `{}`: nothing to audit", cfg.tenant_column_names().join("`, `"), cat.role.name),
+            fix: "set BRIDGE_TENANT_COLUMN (or BRIDGE_TENANT_COLUMNS, BRIDGE_TENANT_TABLES) to the tenant column, and connect with the application's role".into(),
         });
     }
     let tenants = probe::probe_tenants(&client, cfg).await?;
@@ -96,6 +100,8 @@ pub fn evaluate_live(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Fin
     out.extend(row_security_inactive::row_security_inactive(cat, obs));
     out.extend(no_context_read::no_context_read(cfg, cat, obs));
     out.extend(cross_tenant_read::cross_tenant_read(cat, obs));
+    out.extend(tenant_copy::copy_read(cat, obs));
+    out.extend(hidden_view::view_ignores_context(cat, obs));
     out.extend(probe_error::probe_read_errors(obs));
     out.extend(inconclusive::inconclusive(cfg, cat, obs));
     out.extend(cross_tenant_read::cross_tenant_read_pass(cat, obs));

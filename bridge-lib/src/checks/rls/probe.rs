@@ -4,7 +4,7 @@
 //! context does not survive a commit (the pooled-connection leak); they only set and read the
 //! setting.
 
-use super::catalog::{Catalog, DefinerFunction, Relation};
+use super::catalog::{Catalog, DefinerFunction, DependentView, Relation, TenantCopy};
 use crate::config::Config;
 use crate::db::{self, quote_ident, quote_literal};
 use crate::error::sqlstate;
@@ -23,6 +23,26 @@ pub enum Count {
         own: i64,
         /// Rows of other tenants (or with no tenant).
         other: i64,
+    },
+    /// The query failed (the SQLSTATE and message).
+    Failed {
+        /// SQLSTATE.
+        sqlstate: String,
+        /// Message.
+        message: String,
+    },
+}
+
+/// What a view without a tenant column returned under one context.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Shape {
+    /// Its rows (capped) and an md5 digest of their text, sorted.
+    Rows {
+        /// Rows returned.
+        rows: i64,
+        /// md5 of the sorted rows' text.
+        digest: String,
     },
     /// The query failed (the SQLSTATE and message).
     Failed {
@@ -98,6 +118,12 @@ pub struct Observations {
     pub rows_after_commit: Option<(String, i64)>,
     /// Relations the application role cannot SELECT.
     pub not_readable: Vec<String>,
+    /// Views with no tenant column over tenant tables: view → context (`""` = none, else the
+    /// tenant) → what it returned.
+    pub view_rows: BTreeMap<String, BTreeMap<String, Shape>>,
+    /// Tables filled with copies of tenant rows: tenant → table → rows whose row image carries
+    /// the tenant's key (own) or another tenant's key (other).
+    pub copies: BTreeMap<String, BTreeMap<String, Count>>,
 }
 
 /// Rows counted per relation at most (bounds the probe on large tables).
@@ -111,49 +137,118 @@ async fn exec(client: &Client, sql: &str, what: &str) -> Result<()> {
     client.batch_execute(sql).await.map_err(|e| Error::query(what, &e))
 }
 
-/// Counts own and other rows through each relation in one statement; on error, relation by
-/// relation inside savepoints so one broken relation does not hide the others.
-async fn count_all(client: &Client, cfg: &Config, rels: &[&Relation], tenant: &str) -> Result<BTreeMap<String, Count>> {
-    let mut out = BTreeMap::new();
-    if rels.is_empty() {
+type Answer = std::result::Result<tokio_postgres::Row, (String, String)>;
+
+/// Runs the queries as one `UNION ALL` statement, each query's first column being its index
+/// (`{i}::int`); on error, query by query inside savepoints so one broken relation does not
+/// hide the others. One answer per query, in order (a query that returned no row is left out).
+async fn union_or_each(
+    client: &Client,
+    queries: &[String],
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<(usize, Answer)>> {
+    let mut out = Vec::with_capacity(queries.len());
+    if queries.is_empty() {
         return Ok(out);
     }
-    let col = quote_ident(&cfg.tenant_column);
-    let one = |i: usize, r: &Relation| {
-        format!(
-            "SELECT {i}::int, count(*) FILTER (WHERE {col}::text = $1), count(*) FILTER (WHERE {col}::text IS DISTINCT FROM $1) \
-             FROM (SELECT {col} FROM {} LIMIT {ROW_CAP}) s",
-            r.name
-        )
-    };
-    let union = rels.iter().enumerate().map(|(i, r)| one(i, r)).collect::<Vec<_>>().join(" UNION ALL ");
     exec(client, "SAVEPOINT bridge_read", "creating a savepoint").await?;
-    match client.query(&union, &[&tenant]).await {
+    match client.query(&queries.join(" UNION ALL "), params).await {
         Ok(rows) => {
             for row in rows {
                 let i: i32 = row.get(0);
-                out.insert(rels[i as usize].name.clone(), Count::Rows { own: row.get(1), other: row.get(2) });
+                out.push((i as usize, Ok(row)));
             }
-            exec(client, "RELEASE SAVEPOINT bridge_read", "releasing a savepoint").await?;
         }
         Err(_) => {
             exec(client, "ROLLBACK TO SAVEPOINT bridge_read", "rolling back to a savepoint").await?;
-            for (i, r) in rels.iter().enumerate() {
-                match client.query_one(&one(i, r), &[&tenant]).await {
-                    Ok(row) => {
-                        out.insert(r.name.clone(), Count::Rows { own: row.get(1), other: row.get(2) });
-                    }
+            for (i, q) in queries.iter().enumerate() {
+                match client.query_one(q, params).await {
+                    Ok(row) => out.push((i, Ok(row))),
                     Err(e) => {
-                        let (sqlstate, message) = failed(&e);
-                        out.insert(r.name.clone(), Count::Failed { sqlstate, message });
+                        out.push((i, Err(failed(&e))));
                         exec(client, "ROLLBACK TO SAVEPOINT bridge_read", "rolling back to a savepoint").await?;
                     }
                 }
             }
-            exec(client, "RELEASE SAVEPOINT bridge_read", "releasing a savepoint").await?;
         }
     }
+    exec(client, "RELEASE SAVEPOINT bridge_read", "releasing a savepoint").await?;
     Ok(out)
+}
+
+/// Own and other rows of an answer whose columns 1 and 2 are those counts.
+fn to_count(a: Answer) -> Count {
+    match a {
+        Ok(row) => Count::Rows { own: row.get(1), other: row.get(2) },
+        Err((sqlstate, message)) => Count::Failed { sqlstate, message },
+    }
+}
+
+/// Counts own and other rows through each relation, by its own tenant key, in one statement.
+async fn count_all(client: &Client, cfg: &Config, rels: &[&Relation], tenant: &str) -> Result<BTreeMap<String, Count>> {
+    let queries: Vec<String> = rels
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let col = quote_ident(r.key(cfg));
+            format!(
+                "SELECT {i}::int, count(*) FILTER (WHERE {col}::text = $1), count(*) FILTER (WHERE {col}::text IS DISTINCT FROM $1) \
+                 FROM (SELECT {col} FROM {} LIMIT {ROW_CAP}) s",
+                r.name
+            )
+        })
+        .collect();
+    let answers = union_or_each(client, &queries, &[&tenant]).await?;
+    Ok(answers.into_iter().map(|(i, a)| (rels[i].name.clone(), to_count(a))).collect())
+}
+
+/// Rows of each copy table whose row image carries the tenant's key (own) or another's (other).
+async fn count_copies(client: &Client, copies: &[&TenantCopy], tenant: &str) -> Result<BTreeMap<String, Count>> {
+    let queries: Vec<String> = copies
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            format!(
+                "SELECT {i}::int, count(*) FILTER (WHERE k = $1::text), count(*) FILTER (WHERE k <> $1::text) \
+                 FROM (SELECT {} AS k FROM {} LIMIT {ROW_CAP}) s",
+                c.image_key_expr(),
+                c.table
+            )
+        })
+        .collect();
+    let answers = union_or_each(client, &queries, &[&tenant]).await?;
+    Ok(answers.into_iter().map(|(i, a)| (copies[i].table.clone(), to_count(a))).collect())
+}
+
+/// How many rows each view returns under the current context, and a digest of them.
+async fn shape_views(client: &Client, views: &[&DependentView]) -> Result<Vec<(String, Shape)>> {
+    let queries: Vec<String> = views
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "SELECT {i}::int, count(*), coalesce(md5(string_agg(s::text, '|' ORDER BY s::text)), '') \
+                 FROM (SELECT * FROM {} LIMIT {ROW_CAP}) s",
+                v.name
+            )
+        })
+        .collect();
+    let answers = union_or_each(client, &queries, &[]).await?;
+    Ok(answers
+        .into_iter()
+        .map(|(i, a)| {
+            let shape = match a {
+                Ok(row) => Shape::Rows { rows: row.get(1), digest: row.get(2) },
+                Err((sqlstate, message)) => Shape::Failed { sqlstate, message },
+            };
+            (views[i].name.clone(), shape)
+        })
+        .collect())
+}
+
+/// Views and copy tables in the audit's scope (`BRIDGE_TENANT_TABLES`, when set, lists them).
+fn in_scope(cfg: &Config, name: &str) -> bool {
+    cfg.tenant_tables.is_empty() || cfg.tenant_tables.iter().any(|t| name == t || name.rsplit('.').next() == Some(t))
 }
 
 /// Attempts every write, each inside its own savepoint that is rolled back, pipelined: every
@@ -234,8 +329,12 @@ pub async fn probe_tenants(client: &Client, cfg: &Config) -> Result<Vec<String>>
 /// nothing has been set yet.
 pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<String>) -> Result<Observations> {
     let mut obs = Observations { tenants: tenants.clone(), ..Default::default() };
-    let readable: Vec<&Relation> = cat.relations.iter().filter(|r| r.select).collect();
+    let readable: Vec<&Relation> = cat.relations.iter().filter(|r| r.select && r.key_readable).collect();
     obs.not_readable = cat.relations.iter().filter(|r| !r.select).map(|r| r.name.clone()).collect();
+    let hidden: Vec<&DependentView> =
+        cat.views.iter().filter(|v| v.kind == "v" && !v.has_tenant_key && in_scope(cfg, &v.name)).collect();
+    let copies: Vec<&TenantCopy> =
+        cat.copies.iter().filter(|c| !c.image_columns.is_empty() && in_scope(cfg, &c.table)).collect();
 
     exec(client, "BEGIN ISOLATION LEVEL REPEATABLE READ", "starting the probe transaction").await?;
     exec(client, "SET LOCAL statement_timeout = '10s'; SET LOCAL lock_timeout = '2s'", "setting probe timeouts")
@@ -243,6 +342,7 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
 
     // 1. no context at all: a fresh session where the setting was never set
     obs.no_context = count_all(client, cfg, &readable, "").await?;
+    record_shapes(&mut obs, "", shape_views(client, &hidden).await?);
 
     // 2. the server's own verdict per table
     obs.row_security_active = row_security_active(client, cat).await?;
@@ -259,6 +359,10 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
     for t in &tenants {
         db::set_tenant(client, cfg, t).await?;
         obs.reads.insert(t.clone(), count_all(client, cfg, &readable, t).await?);
+        record_shapes(&mut obs, t, shape_views(client, &hidden).await?);
+        if !copies.is_empty() {
+            obs.copies.insert(t.clone(), count_copies(client, &copies, t).await?);
+        }
         obs.functions.insert(t.clone(), count_functions(client, cfg, &probeable, t).await?);
     }
 
@@ -273,6 +377,13 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
         context_after_commit(client, cfg, &readable, a, &mut obs).await?;
     }
     Ok(obs)
+}
+
+/// Files what each view returned under `context`.
+fn record_shapes(obs: &mut Observations, context: &str, shapes: Vec<(String, Shape)>) {
+    for (view, shape) in shapes {
+        obs.view_rows.entry(view).or_default().insert(context.to_string(), shape);
+    }
 }
 
 /// `row_security_active()` for every tenant table, as the application role.
@@ -326,18 +437,20 @@ type Attempt = (String, &'static str, String, bool);
 async fn write_across(client: &Client, cfg: &Config, cat: &Catalog, a: &str, b: &str) -> Result<Vec<WriteProbe>> {
     db::set_tenant(client, cfg, a).await?;
     let writable: Vec<&Relation> =
-        cat.relations.iter().filter(|r| r.is_table() && r.select && (r.insert || r.update || r.delete)).collect();
+        cat.relations.iter().filter(|r| r.is_table() && r.select && r.key_readable && (r.insert || r.update || r.delete)).collect();
     let names: Vec<String> = writable.iter().map(|r| r.name.clone()).collect();
+    let keys: Vec<String> = writable.iter().map(|r| r.key(cfg).to_string()).collect();
     let cols = client
         .query(
             "SELECT format('%I.%I', n.nspname, c.relname),
                     array_agg(a.attname::text ORDER BY a.attnum),
-                    max(format_type(a.atttypid, a.atttypmod)) FILTER (WHERE a.attname = $2)
+                    max(format_type(a.atttypid, a.atttypmod))
+                      FILTER (WHERE a.attname::text = ($2::text[])[array_position($1::text[], format('%I.%I', n.nspname, c.relname))])
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
               WHERE format('%I.%I', n.nspname, c.relname) = ANY ($1)
               GROUP BY 1",
-            &[&names, &cfg.tenant_column],
+            &[&names, &keys],
         )
         .await
         .map_err(|e| Error::query("reading the columns of writable tenant tables", &e))?;
@@ -366,16 +479,16 @@ fn write_attempts(
     writable: &[&Relation],
     cols: &BTreeMap<String, (Vec<String>, String)>,
 ) -> Vec<Attempt> {
-    let tcol = quote_ident(&cfg.tenant_column);
     let mut attempts: Vec<Attempt> = Vec::new();
     for r in writable {
         let Some((columns, ttype)) = cols.get(&r.name) else { continue };
+        let (key, tcol) = (r.key(cfg), quote_ident(r.key(cfg)));
         let t = &r.name;
         let other = format!("CAST($2::text AS {ttype})");
         if r.insert {
             let select_list = columns
                 .iter()
-                .map(|c| if *c == cfg.tenant_column { other.clone() } else { quote_ident(c) })
+                .map(|c| if c == key { other.clone() } else { quote_ident(c) })
                 .collect::<Vec<_>>()
                 .join(", ");
             let column_list = columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ");

@@ -101,6 +101,7 @@ pub fn observations() -> Observations {
         context_after_commit: None,
         rows_after_commit: Some((DOCS.into(), 0)),
         not_readable: Vec::new(),
+        ..Default::default()
     }
 }
 

@@ -9,6 +9,7 @@ pub mod context_leak;
 pub mod cross_tenant_read;
 pub mod cross_tenant_write;
 pub mod definer_bypasses;
+pub mod hidden_view;
 pub mod inconclusive;
 pub mod leakproof;
 pub mod no_context_read;
@@ -23,6 +24,7 @@ pub mod row_security_inactive;
 pub mod shared;
 pub mod side_channels;
 pub mod skipped;
+pub mod tenant_copy;
 pub mod truncate;
 pub mod unprotectable;
 pub mod view_bypasses;
@@ -34,7 +36,7 @@ pub(crate) mod fixtures;
 use crate::finding::Rule;
 
 /// The rules of this check, in code order.
-pub static RULES: [&Rule; 26] = [
+pub static RULES: [&Rule; 29] = [
     &skipped::SKIPPED,
     &rls_off::RLS_DISABLED,
     &rls_off::POLICIES_IGNORED,
@@ -61,6 +63,9 @@ pub static RULES: [&Rule; 26] = [
     &inconclusive::INCONCLUSIVE,
     &not_readable::NOT_READABLE,
     &probe_error::PROBE_ERROR,
+    &tenant_copy::COPY_UNPROTECTED,
+    &tenant_copy::COPY_READ,
+    &hidden_view::VIEW_IGNORES_CONTEXT,
 ];
 
 #[cfg(test)]
@@ -95,6 +100,8 @@ mod tests {
         inconclusive::triggers,
         not_readable::triggers,
         probe_error::triggers,
+        tenant_copy::triggers,
+        hidden_view::triggers,
     ];
 
     #[test]

@@ -123,8 +123,11 @@ async fn l1b_audit_table_filled_by_a_trigger_is_tenant_data() {
     assert_eq!(o.status, CheckStatus::Pass, "{:#?}", o.findings);
 
     // safe: not readable at all
-    common::admin_exec(&demo, "ALTER TABLE audit_log DISABLE ROW LEVEL SECURITY; REVOKE SELECT ON audit_log FROM bridge_app;")
-        .await;
+    common::admin_exec(
+        &demo,
+        "ALTER TABLE audit_log DISABLE ROW LEVEL SECURITY; REVOKE SELECT ON audit_log FROM bridge_app;",
+    )
+    .await;
     let o = audit(&demo).await;
     assert!(problems_with(&o, "audit_log").is_empty(), "{:#?}", o.findings);
 }

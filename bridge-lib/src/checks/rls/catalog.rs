@@ -1,8 +1,8 @@
 //! Static facts about the application role and the tenant relations, read from the catalog in
 //! a handful of queries sent together (pipelined), never one round trip per table.
 
-use super::discovery::{copies_sql, tenant_keys_cte, SYSTEM_SCHEMAS};
 pub use super::discovery::TenantCopy;
+use super::discovery::{copies_sql, tenant_keys_cte, SYSTEM_SCHEMAS};
 use crate::config::Config;
 use crate::{Error, Result};
 use serde::Serialize;

@@ -72,9 +72,9 @@ impl TenantCopy {
             .image_columns
             .iter()
             .flat_map(|c| {
-                self.source_keys.iter().map(move |k| {
-                    format!("({}->>{})", crate::db::quote_ident(c), crate::db::quote_literal(k))
-                })
+                self.source_keys
+                    .iter()
+                    .map(move |k| format!("({}->>{})", crate::db::quote_ident(c), crate::db::quote_literal(k)))
             })
             .collect();
         if parts.is_empty() {

@@ -4,8 +4,8 @@
 
 use crate::checks::rls::catalog::{Catalog, TenantCopy};
 use crate::checks::rls::probe::Observations;
-use crate::db::{quote_ident, quote_literal};
 use crate::config::Config;
+use crate::db::{quote_ident, quote_literal};
 use crate::finding::{Finding, Rule, Status};
 use crate::report::CheckId;
 use serde_json::json;
@@ -169,17 +169,27 @@ mod tests {
         assert!(f[0].detail.contains("by documents_audit on documents (audit_row())"), "{}", f[0].detail);
         assert!(f[0].detail.ends_with("found row level security is off"), "{}", f[0].detail);
         let remedy = f[0].remedy.as_deref().unwrap();
-        assert!(remedy.contains("USING (coalesce((\"row_data\"->>'tenant_id')) = current_setting('app.current_tenant', true))"), "{remedy}");
+        assert!(
+            remedy.contains(
+                "USING (coalesce((\"row_data\"->>'tenant_id')) = current_setting('app.current_tenant', true))"
+            ),
+            "{remedy}"
+        );
         cat.copies[0].rls = true;
         cat.copies[0].open_for_app = true;
-        assert_eq!(problems(&copy_unprotected(&fixtures::cfg(), &cat), "RLS030").len(), 1, "a policy that ignores the context");
+        assert_eq!(
+            problems(&copy_unprotected(&fixtures::cfg(), &cat), "RLS030").len(),
+            1,
+            "a policy that ignores the context"
+        );
     }
 
     #[test]
     fn rls030_tenant_copy_unprotected_quiet() {
         let mut cat = fixtures::catalog();
         assert!(copy_unprotected(&fixtures::cfg(), &cat).is_empty(), "no copy table");
-        cat.copies = vec![TenantCopy { rls: true, force: true, open_for_app: true, reads_context: true, ..audit_log() }];
+        cat.copies =
+            vec![TenantCopy { rls: true, force: true, open_for_app: true, reads_context: true, ..audit_log() }];
         assert!(copy_unprotected(&fixtures::cfg(), &cat).is_empty());
     }
 

@@ -452,21 +452,7 @@ pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
         role_settings: q("role settings", settings)?.iter().map(|r| r.get(0)).collect(),
         leakproof: q("leakproof functions", leak)?.iter().map(|r| r.get(0)).collect(),
         settings_read,
-        copies: q("tables filled by triggers on tenant tables", copies)?
-            .iter()
-            .map(|r| TenantCopy {
-                table: r.get(0),
-                triggers: r.get(1),
-                source_keys: r.get(2),
-                image_columns: r.get(3),
-                rls: r.get(4),
-                force: r.get(5),
-                owner: r.get(6),
-                app_has_owner_privs: r.get(7),
-                open_for_app: r.get(8),
-                reads_context: r.get(9),
-            })
-            .collect(),
+        copies: q("tables filled by triggers on tenant tables", copies)?.iter().map(TenantCopy::from_row).collect(),
     })
 }
 

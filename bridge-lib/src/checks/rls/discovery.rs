@@ -65,6 +65,22 @@ pub struct TenantCopy {
 }
 
 impl TenantCopy {
+    /// One row of [`copies_sql`].
+    pub fn from_row(r: &tokio_postgres::Row) -> Self {
+        TenantCopy {
+            table: r.get(0),
+            triggers: r.get(1),
+            source_keys: r.get(2),
+            image_columns: r.get(3),
+            rls: r.get(4),
+            force: r.get(5),
+            owner: r.get(6),
+            app_has_owner_privs: r.get(7),
+            open_for_app: r.get(8),
+            reads_context: r.get(9),
+        }
+    }
+
     /// The SQL expression for the tenant key a row image carries, or `NULL` when it has no
     /// JSON column: `coalesce("row_data"->>'tenant_id', …)`.
     pub fn image_key_expr(&self) -> String {

@@ -2,17 +2,20 @@
 //! application uses.
 //!
 //! **What it checks.** Connected as the application's own role (`DATABASE_URL`):
-//! - *statically*, from the catalog in a few pipelined queries: every relation with the tenant
-//!   column the role can reach (tables, partitioned tables, partitions, views, materialized views,
-//!   foreign tables), its RLS and FORCE flags, owner, privileges and policies; the role's
-//!   attributes and memberships; views and SECURITY DEFINER functions over tenant tables; unique
+//! - *statically*, from the catalog in a few pipelined queries: every relation with a tenant key
+//!   (a configured tenant column name, or a foreign key to the tenants table) the role can reach
+//!   by a table or column privilege (tables, partitioned tables, partitions, views, materialized
+//!   views, foreign tables), its RLS and FORCE flags, owner, privileges and policies; tables
+//!   that triggers fill with copies of tenant rows; the role's attributes and memberships; views and SECURITY DEFINER functions over tenant tables; unique
 //!   and foreign keys without the tenant column; tenant defaults in role settings; LEAKPROOF
 //!   functions. Policies are judged with PostgreSQL's own semantics: permissive policies are
 //!   OR'd and restrictive ones AND'd per command, a missing clause grants nothing, and an UPDATE
 //!   or ALL policy without WITH CHECK reuses USING (so no false alarm there).
 //! - *live*, in one transaction that is always rolled back: with no context, then with each probe
 //!   tenant's context set exactly as the application sets it, it counts own and foreign rows
-//!   through every readable relation and probeable definer function, asks `row_security_active()`,
+//!   through every readable relation and probeable definer function (row images of other
+//!   tenants in trigger-filled copies; what views that hide the tenant column return under each
+//!   context), asks `row_security_active()`,
 //!   and tries to insert, move, update and delete rows across tenants inside savepoints; then it
 //!   checks that the context does not survive a commit (the pooled-connection leak).
 //!

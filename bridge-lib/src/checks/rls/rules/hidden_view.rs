@@ -27,7 +27,8 @@ pub static VIEW_IGNORES_CONTEXT: Rule = Rule {
     limits: "Judges by what the view returns, not by its text: a view that only shows rows shared by every tenant (a \
              NULL or global tenant) looks the same under every context and is reported; a leaking view whose \
              rows are all seen by one tenant only, or that returns nothing without context, is not. Reads at most \
-             100,000 rows per view; materialized views are RLS009's.",
+             100,000 rows per view (`SELECT *`: a view the application can read only some columns of is not \
+             probed); materialized views are RLS009's.",
 };
 
 /// RLS032 for each probed view whose rows do not depend on the tenant context.

@@ -215,3 +215,14 @@ async fn l4_view_that_hides_the_tenant_column_is_probed_by_what_it_returns() {
     assert!(keyed(&o, "RLS032").is_empty() && keyed(&o, "RLS008").is_empty(), "{:#?}", o.findings);
     assert!(problems_with(&o, "note_bodies").is_empty(), "{:#?}", o.findings);
 }
+
+#[tokio::test]
+async fn the_reach_rules_stay_quiet_on_the_correct_fixtures() {
+    for name in ["ok5_shared_rows_read_only", "ok6_default_empty_setting", "ok7_bigserial_ids"] {
+        let demo = loaded(name).await;
+        let o = audit(&demo).await;
+        for code in ["RLS030", "RLS031", "RLS032", "RLS010"] {
+            assert!(keyed(&o, code).is_empty(), "{name}: {code}: {:#?}", o.findings);
+        }
+    }
+}

@@ -461,6 +461,10 @@ pub struct Config {
     pub shared_tenants: Vec<String>,
     /// Which cross-tenant write probes the RLS check runs (`BRIDGE_PROBE_WRITES`, default `safe`).
     pub probe_writes: ProbeWrites,
+    /// More names of tenant key columns the RLS audit looks for (`BRIDGE_TENANT_COLUMNS=
+    /// tenant_id,org_id,account_id`); default: only `tenant_column`. Columns with a foreign key
+    /// to the tenants table are tenant keys whatever their name.
+    pub tenant_columns: Vec<String>,
     /// Cost reconciliation settings (`BRIDGE_COST_*`, `BRIDGE_BILLED_FILES`, `BRIDGE_ALLOCATED_FILES`).
     pub cost: CostConfig,
     /// The RLS check also proves its probe (`bridge check --prove`): it plants mutants through
@@ -488,6 +492,7 @@ impl Default for Config {
             tenant_tables: Vec::new(),
             shared_tenants: Vec::new(),
             probe_writes: ProbeWrites::Safe,
+            tenant_columns: Vec::new(),
             cost: CostConfig::default(),
             rls_prove: false,
         }
@@ -599,6 +604,10 @@ impl Config {
         if let Some(v) = get("BRIDGE_PROBE_WRITES") {
             c.probe_writes = v.parse()?;
         }
+        if let Some(v) = get("BRIDGE_TENANT_COLUMNS") {
+            c.tenant_columns =
+                list(v).iter().map(|n| checked_name("BRIDGE_TENANT_COLUMNS", n)).collect::<Result<Vec<_>>>()?;
+        }
         if let Some(dir) = get("BRIDGE_DATA_DIR") {
             c.data_dir = Some(PathBuf::from(dir));
         }
@@ -624,6 +633,15 @@ impl Config {
             Some(template) => template.replace("{tenant}", &t),
             None => format!("SELECT set_config({}, {t}, true)", crate::db::quote_literal(&self.tenant_setting)),
         }
+    }
+
+    /// The names of tenant key columns, in order of preference: `tenant_column`, then
+    /// `BRIDGE_TENANT_COLUMNS`.
+    pub fn tenant_column_names(&self) -> Vec<String> {
+        let mut out = vec![self.tenant_column.clone()];
+        out.extend(self.tenant_columns.iter().filter(|c| **c != self.tenant_column).cloned());
+        out.dedup();
+        out
     }
 
     /// The connection used for provisioning.
@@ -684,6 +702,9 @@ impl Config {
             v.push(("BRIDGE_SHARED_TENANT", Secret::new(self.shared_tenants.join(","))));
         }
         v.push(("BRIDGE_PROBE_WRITES", Secret::new(self.probe_writes.as_str())));
+        if !self.tenant_columns.is_empty() {
+            v.push(("BRIDGE_TENANT_COLUMNS", Secret::new(self.tenant_columns.join(","))));
+        }
         let cap = &self.capacity;
         let path =
             |p: &PathBuf| Secret::new(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string());
@@ -728,6 +749,7 @@ pub const ENV_VARS: &[&str] = &[
     "BRIDGE_TENANT_TABLES",
     "BRIDGE_SHARED_TENANT",
     "BRIDGE_PROBE_WRITES",
+    "BRIDGE_TENANT_COLUMNS",
     "BRIDGE_PINECONE_SNAPSHOT",
     "BRIDGE_CAPACITY_HISTORY",
     "BRIDGE_TIER_QUOTAS",
@@ -1038,6 +1060,7 @@ mod tests {
         c.probe_tenants = vec!["a".into(), "b".into()];
         c.tenant_tables = vec!["documents".into()];
         (c.shared_tenants, c.probe_writes) = (vec!["global".into()], ProbeWrites::All);
+        c.tenant_columns = vec!["org_id".into(), "account_id".into()];
         c.capacity.namespace_prefix = "ns-".into();
         c.capacity.snapshot = Some(PathBuf::from("/nonexistent/stats.json"));
         c.cost.billed_files = vec![PathBuf::from("/nonexistent/a.csv"), PathBuf::from("/nonexistent/b.json")];
@@ -1062,6 +1085,8 @@ mod tests {
         assert_eq!(back.pinecone.as_ref().unwrap().index.as_deref(), Some("idx"));
         assert_eq!(back.data_dir, c.data_dir);
         assert_eq!(back.tenant_context_sql, c.tenant_context_sql);
+        assert_eq!(back.tenant_columns, c.tenant_columns);
+        assert_eq!(back.tenant_column_names(), ["tenant_id", "org_id", "account_id"]);
         assert_eq!((back.probe_tenants, back.tenant_tables), (c.probe_tenants.clone(), c.tenant_tables.clone()));
         assert_eq!((back.shared_tenants, back.probe_writes), (c.shared_tenants.clone(), ProbeWrites::All));
         assert_eq!(back.capacity, c.capacity);

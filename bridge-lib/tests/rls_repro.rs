@@ -126,8 +126,8 @@ async fn shared_rows_writable_has_a_script_for_each_leak() {
     assert!(names.iter().any(|n| n.contains("prompt_templates")), "{names:?}");
 }
 
-/// Fails until the live probe reads views by what they return (#15, class 4): today the view is
-/// only RLS008 (static), so no live finding and no script.
+/// The live probe reads views by what they return (#15, class 4): the view is RLS032 (live) as
+/// well as RLS008 (static), and the RLS032 finding carries the script.
 #[tokio::test]
 async fn a_view_hiding_the_tenant_column_has_a_script_for_its_rows() {
     let demo = common::demo(Variant::Clean).await;

@@ -1,6 +1,8 @@
 //! Static facts about the application role and the tenant relations, read from the catalog in
 //! a handful of queries sent together (pipelined), never one round trip per table.
 
+pub use super::discovery::TenantCopy;
+use super::discovery::{copies_sql, tenant_keys_cte, SYSTEM_SCHEMAS};
 use crate::config::Config;
 use crate::{Error, Result};
 use serde::Serialize;
@@ -26,8 +28,9 @@ impl AppRole {
     }
 }
 
-/// A relation (table, partitioned table, view, materialized view, foreign table) that has the
-/// tenant column and that the application role can reach.
+/// A relation (table, partitioned table, view, materialized view, foreign table) that has a
+/// tenant key and that the application role can reach (a privilege on the relation or on any of
+/// its columns, its own or inherited).
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Relation {
     /// `schema.name`, quoted where needed.
@@ -48,11 +51,11 @@ pub struct Relation {
     pub app_can_become_owner: bool,
     /// The owner is a superuser or has BYPASSRLS.
     pub owner_bypasses: bool,
-    /// Privileges of the app role.
+    /// Privileges of the app role: SELECT on the relation or on any of its columns.
     pub select: bool,
-    /// INSERT privilege.
+    /// INSERT privilege (on the relation or any column).
     pub insert: bool,
-    /// UPDATE privilege.
+    /// UPDATE privilege (on the relation or any column).
     pub update: bool,
     /// DELETE privilege.
     pub delete: bool,
@@ -64,6 +67,14 @@ pub struct Relation {
     pub security_invoker: bool,
     /// Number of policies on it.
     pub policies: i64,
+    /// The column that tells tenants apart (empty: the configured tenant column).
+    pub tenant_key: String,
+    /// How it was found: `tenant column` or `foreign key to the tenants table`.
+    pub found_by: String,
+    /// The app role can SELECT the tenant key column (the live probe needs it).
+    pub key_readable: bool,
+    /// Some privileges come from column-level grants only (`GRANT SELECT (col, …)`).
+    pub column_grants: bool,
 }
 
 impl Relation {
@@ -81,6 +92,15 @@ impl Relation {
             "m" => "materialized view",
             "f" => "foreign table",
             _ => "relation",
+        }
+    }
+
+    /// The tenant key column: `tenant_key`, or the configured tenant column when unknown.
+    pub fn key<'a>(&'a self, cfg: &'a Config) -> &'a str {
+        if self.tenant_key.is_empty() {
+            &cfg.tenant_column
+        } else {
+            &self.tenant_key
         }
     }
 
@@ -128,6 +148,8 @@ pub struct DependentView {
     pub owner_bypasses: bool,
     /// The tenant tables it reads.
     pub base_tables: Vec<String>,
+    /// It exposes a tenant key column itself (then it is also a tenant relation).
+    pub has_tenant_key: bool,
 }
 
 /// A SECURITY DEFINER function the app may execute.
@@ -139,6 +161,9 @@ pub struct DefinerFunction {
     pub owner: String,
     /// Owner is superuser or BYPASSRLS.
     pub owner_bypasses: bool,
+    /// The roles whose privileges the owner has (itself, and every role it inherits): it runs
+    /// with the RLS exemption of tables any of them owns.
+    pub owner_privs_of: Vec<String>,
     /// Owner's name appears among tenant table owners (owner bypass without FORCE is judged
     /// per table).
     pub search_path_fixed: bool,
@@ -191,9 +216,9 @@ pub struct Catalog {
     pub leakproof: Vec<String>,
     /// Settings read by `current_setting(...)` in the tenant tables' policies.
     pub settings_read: Vec<String>,
+    /// Tables with no tenant key that triggers fill with copies of tenant rows.
+    pub copies: Vec<TenantCopy>,
 }
-
-const SYSTEM_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
 
 /// The application role, its attributes and the bypassing roles it can become.
 const ROLE_SQL: &str = "SELECT current_user::text, r.rolsuper, r.rolbypassrls,
@@ -202,68 +227,78 @@ const ROLE_SQL: &str = "SELECT current_user::text, r.rolsuper, r.rolbypassrls,
                          AND pg_has_role(current_user, x.oid, 'MEMBER')), '{}')
        FROM pg_roles r WHERE r.rolname = current_user";
 
-/// Tenant relations (`$1` = the tenant column) the application role can reach.
+/// Tenant relations (`$1` = the tenant column names, `$2` = the tenants table) the application
+/// role can reach, by a table privilege or a column privilege.
 fn relations_sql() -> String {
     format!(
-    "SELECT format('%I.%I', n.nspname, c.relname), c.relname::text, c.relkind::text, c.relrowsecurity, c.relforcerowsecurity,
+    "WITH {tk}
+     SELECT format('%I.%I', n.nspname, c.relname), c.relname::text, c.relkind::text, c.relrowsecurity, c.relforcerowsecurity,
             o.rolname::text, pg_has_role(current_user, c.relowner, 'USAGE'), pg_has_role(current_user, c.relowner, 'MEMBER'),
             o.rolsuper OR o.rolbypassrls,
-            has_table_privilege(c.oid, 'SELECT'), has_table_privilege(c.oid, 'INSERT'),
-            has_table_privilege(c.oid, 'UPDATE'), has_table_privilege(c.oid, 'DELETE'),
+            has_any_column_privilege(c.oid, 'SELECT'), has_any_column_privilege(c.oid, 'INSERT'),
+            has_any_column_privilege(c.oid, 'UPDATE'), has_table_privilege(c.oid, 'DELETE'),
             has_table_privilege(c.oid, 'TRUNCATE'),
             (SELECT format('%I.%I', pn.nspname, p.relname) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
                JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid LIMIT 1),
             coalesce((SELECT option_value IN ('1', 'true', 'on', 'yes') FROM pg_options_to_table(c.reloptions)
                        WHERE option_name = 'security_invoker'), false),
-            (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)
-       FROM pg_class c
+            (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid),
+            tk.key, tk.how, has_column_privilege(c.oid, tk.attnum, 'SELECT'),
+            NOT has_table_privilege(c.oid, 'SELECT,INSERT,UPDATE') AND has_any_column_privilege(c.oid, 'SELECT,INSERT,UPDATE')
+       FROM tk
+       JOIN pg_class c ON c.oid = tk.oid
        JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_roles o ON o.oid = c.relowner
-       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
-      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {SYSTEM_SCHEMAS}
-        AND has_table_privilege(c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE')
-      ORDER BY 1"
+      WHERE has_table_privilege(c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE')
+         OR has_any_column_privilege(c.oid, 'SELECT,INSERT,UPDATE,REFERENCES')
+      ORDER BY 1",
+    tk = tenant_keys_cte()
 )
 }
 
-/// Policies on tenant tables (`$1` = the tenant column).
+/// Policies on tenant tables (`$1`, `$2` as for [`relations_sql`]).
 fn policies_sql() -> String {
     format!(
-    "SELECT format('%I.%I', n.nspname, c.relname), p.polname::text, p.polpermissive, p.polcmd::text,
+    "WITH {tk}
+     SELECT format('%I.%I', n.nspname, c.relname), p.polname::text, p.polpermissive, p.polcmd::text,
             CASE WHEN p.polroles = '{{0}}' THEN ARRAY['public'] ELSE
               (SELECT array_agg(r.rolname::text ORDER BY r.rolname) FROM pg_roles r WHERE r.oid = ANY (p.polroles)) END,
             p.polroles = '{{0}}' OR EXISTS (SELECT 1 FROM unnest(p.polroles) r WHERE pg_has_role(current_user, r, 'USAGE')),
             pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
        FROM pg_policy p
+       JOIN tk ON tk.oid = p.polrelid
        JOIN pg_class c ON c.oid = p.polrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
-      WHERE {SYSTEM_SCHEMAS}
-      ORDER BY 1, 2"
+      ORDER BY 1, 2",
+    tk = tenant_keys_cte()
 )
 }
 
-/// Views and materialized views over tenant tables (`$1` = the tenant column) the application can read.
+/// Views and materialized views over tenant tables (`$1`, `$2` as for [`relations_sql`]) the
+/// application can read.
 fn views_sql() -> String {
     format!(
-    "SELECT format('%I.%I', n.nspname, v.relname), v.relkind::text,
+    "WITH {tk}
+     SELECT format('%I.%I', n.nspname, v.relname), v.relkind::text,
             coalesce((SELECT option_value IN ('1', 'true', 'on', 'yes') FROM pg_options_to_table(v.reloptions)
                        WHERE option_name = 'security_invoker'), false),
             vo.rolname::text,
             bool_or(vo.rolsuper OR vo.rolbypassrls OR NOT t.relrowsecurity
                     OR (pg_has_role(v.relowner, t.relowner, 'USAGE') AND NOT t.relforcerowsecurity)),
-            array_agg(DISTINCT format('%I.%I', tn.nspname, t.relname))
+            array_agg(DISTINCT format('%I.%I', tn.nspname, t.relname)),
+            EXISTS (SELECT 1 FROM tk k WHERE k.oid = v.oid)
        FROM pg_class v
        JOIN pg_namespace n ON n.oid = v.relnamespace
        JOIN pg_roles vo ON vo.oid = v.relowner
        JOIN pg_rewrite rw ON rw.ev_class = v.oid
        JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid AND d.refclassid = 'pg_class'::regclass
        JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid AND t.relkind IN ('r', 'p')
+       JOIN tk ON tk.oid = t.oid
        JOIN pg_namespace tn ON tn.oid = t.relnamespace
-       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
-      WHERE v.relkind IN ('v', 'm') AND {SYSTEM_SCHEMAS} AND has_table_privilege(v.oid, 'SELECT')
-      GROUP BY 1, 2, 3, 4
-      ORDER BY 1"
+      WHERE v.relkind IN ('v', 'm') AND {SYSTEM_SCHEMAS} AND has_any_column_privilege(v.oid, 'SELECT')
+      GROUP BY 1, 2, 3, 4, v.oid
+      ORDER BY 1",
+    tk = tenant_keys_cte()
 )
 }
 
@@ -273,7 +308,8 @@ fn definers_sql() -> String {
         "SELECT p.oid::regprocedure::text, o.rolname::text, o.rolsuper OR o.rolbypassrls,
             EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{{}}')) s WHERE s LIKE 'search_path=%'),
             coalesce(p.prosrc, ''), p.pronargs = 0 AND p.proretset AND p.provolatile <> 'v' AND p.prokind = 'f',
-            format('%I.%I()', n.nspname, p.proname)
+            format('%I.%I()', n.nspname, p.proname),
+            ARRAY(SELECT r.rolname::text FROM pg_roles r WHERE pg_has_role(p.proowner, r.oid, 'USAGE') ORDER BY 1)
        FROM pg_proc p
        JOIN pg_namespace n ON n.oid = p.pronamespace
        JOIN pg_roles o ON o.oid = p.proowner
@@ -286,15 +322,14 @@ fn definers_sql() -> String {
 const GENERATED_COLUMN: &str = "(ka.attidentity <> '' OR pg_get_expr(d.adbin, d.adrelid)
        ~ '^([a-z_]+[.])?(nextval|gen_random_uuid|uuid_generate_v4|uuidv4)[(]')";
 
-/// Unique keys, exclusion constraints and foreign keys of RLS tables that leave the tenant
-/// column (`$1`) out.
+/// Unique keys, exclusion constraints and foreign keys of RLS tables that leave the tenant key
+/// out (`$1`, `$2` as for [`relations_sql`]).
 fn side_channels_sql() -> String {
     format!(
-        "WITH t AS (
-       SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS name, a.attnum
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
-        WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity AND {SYSTEM_SCHEMAS})
+        "WITH {tk}, t AS (
+       SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS name, tk.attnum
+         FROM tk JOIN pg_class c ON c.oid = tk.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity)
      SELECT t.name, 'unique key', i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid),
             EXISTS (SELECT 1 FROM pg_attribute ka
                       LEFT JOIN pg_attrdef d ON d.adrelid = ka.attrelid AND d.adnum = ka.attnum
@@ -309,7 +344,8 @@ fn side_channels_sql() -> String {
      SELECT t.name, 'foreign key', con.conname::text, pg_get_constraintdef(con.oid), false
        FROM pg_constraint con JOIN t ON t.oid = con.conrelid JOIN t r ON r.oid = con.confrelid
       WHERE con.contype = 'f' AND NOT (t.attnum = ANY (con.conkey) AND r.attnum = ANY (con.confkey))
-      ORDER BY 1, 3"
+      ORDER BY 1, 3",
+        tk = tenant_keys_cte()
     )
 }
 
@@ -331,15 +367,16 @@ const LEAKPROOF_SQL: &str =
 
 /// Reads the catalog as the application role. All queries are sent at once.
 pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
-    let tcol = &cfg.tenant_column;
-    let (rel_sql, pol_sql, view_sql, fn_sql, side_sql) =
-        (relations_sql(), policies_sql(), views_sql(), definers_sql(), side_channels_sql());
+    let tcols = cfg.tenant_column_names();
+    let (rel_sql, pol_sql, view_sql, fn_sql, side_sql, copy_sql) =
+        (relations_sql(), policies_sql(), views_sql(), definers_sql(), side_channels_sql(), copies_sql());
     let q = |what: &'static str, r: std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>| {
         r.map_err(|e| Error::query(format!("reading {what} from the catalog"), &e))
     };
-    let tparam: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [tcol];
+    let tparam: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&tcols, &cfg.tenants_table];
     let sparam: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&cfg.tenant_setting];
-    let (role, rels, pols, views, fns, side, settings, leak) = tokio::join!(
+    let cparam: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&tcols, &cfg.tenants_table, &cfg.tenant_setting];
+    let (role, rels, pols, views, fns, side, settings, leak, copies) = tokio::join!(
         client.query(ROLE_SQL, &[]),
         client.query(&rel_sql, &tparam),
         client.query(&pol_sql, &tparam),
@@ -348,6 +385,7 @@ pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
         client.query(&side_sql, &tparam),
         client.query(SETTINGS_SQL, &sparam),
         client.query(LEAKPROOF_SQL, &[]),
+        client.query(&copy_sql, &cparam),
     );
     let role = q("the application role", role)?;
     let role = role.first().map(|r| AppRole {
@@ -376,6 +414,10 @@ pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
             parent: r.get(14),
             security_invoker: r.get(15),
             policies: r.get(16),
+            tenant_key: r.get(17),
+            found_by: r.get(18),
+            key_readable: r.get(19),
+            column_grants: r.get(20),
         })
         .collect();
     let policies: Vec<Policy> = q("policies", pols)?
@@ -405,6 +447,7 @@ pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
                 owner: r.get(3),
                 owner_bypasses: r.get(4),
                 base_tables: r.get(5),
+                has_tenant_key: r.get(6),
             })
             .collect(),
         definers: q("security definer functions", fns)?
@@ -417,6 +460,7 @@ pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
                 body: r.get(4),
                 probeable: r.get(5),
                 call: r.get(6),
+                owner_privs_of: r.get(7),
             })
             .collect(),
         side_channels: q("keys without the tenant column", side)?
@@ -433,6 +477,7 @@ pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
         role_setting_tenants: None,
         leakproof: q("leakproof functions", leak)?.iter().map(|r| r.get(0)).collect(),
         settings_read,
+        copies: q("tables filled by triggers on tenant tables", copies)?.iter().map(TenantCopy::from_row).collect(),
     })
 }
 

@@ -2,17 +2,20 @@
 //! application uses.
 //!
 //! **What it checks.** Connected as the application's own role (`DATABASE_URL`):
-//! - *statically*, from the catalog in a few pipelined queries: every relation with the tenant
-//!   column the role can reach (tables, partitioned tables, partitions, views, materialized views,
-//!   foreign tables), its RLS and FORCE flags, owner, privileges and policies; the role's
-//!   attributes and memberships; views and SECURITY DEFINER functions over tenant tables; unique
+//! - *statically*, from the catalog in a few pipelined queries: every relation with a tenant key
+//!   (a configured tenant column name, or a foreign key to the tenants table) the role can reach
+//!   by a table or column privilege (tables, partitioned tables, partitions, views, materialized
+//!   views, foreign tables), its RLS and FORCE flags, owner, privileges and policies; tables
+//!   that triggers fill with copies of tenant rows; the role's attributes and memberships; views and SECURITY DEFINER functions over tenant tables; unique
 //!   and foreign keys without the tenant column; tenant defaults in role settings; LEAKPROOF
 //!   functions. Policies are judged with PostgreSQL's own semantics: permissive policies are
 //!   OR'd and restrictive ones AND'd per command, a missing clause grants nothing, and an UPDATE
 //!   or ALL policy without WITH CHECK reuses USING (so no false alarm there).
 //! - *live*, in one transaction that is always rolled back: with no context, then with each probe
 //!   tenant's context set exactly as the application sets it, it counts own and foreign rows
-//!   through every readable relation and probeable definer function, asks `row_security_active()`,
+//!   through every readable relation and probeable definer function (row images of other
+//!   tenants in trigger-filled copies; what views that hide the tenant column return under each
+//!   context), asks `row_security_active()`,
 //!   and tries to insert, move, update and delete rows across tenants inside savepoints; then it
 //!   checks that the context does not survive a commit (the pooled-connection leak).
 //!
@@ -42,6 +45,7 @@
 //! mutants to show the probe catches them (`--prove`).
 
 pub mod catalog;
+pub mod discovery;
 pub mod policy;
 pub mod probe;
 pub mod prove;
@@ -59,8 +63,8 @@ use probe::{Observations, WriteOutcome};
 use rules::shared::rows;
 pub use rules::RULES;
 use rules::{
-    context_leak, cross_tenant_read, cross_tenant_write, empty_context, inconclusive, no_context_read, not_readable,
-    probe_error, row_security_inactive, shared_write, write_probes,
+    context_leak, cross_tenant_read, cross_tenant_write, empty_context, hidden_view, inconclusive, no_context_read,
+    not_readable, probe_error, row_security_inactive, shared_write, tenant_copy, write_probes,
 };
 use serde_json::json;
 
@@ -75,10 +79,13 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     if !cfg.tenant_tables.is_empty() {
         cat.relations.retain(|r| cfg.tenant_tables.iter().any(|t| *t == r.name || *t == r.relname));
     }
-    if cat.relations.is_empty() {
+    // tables found only by a foreign key to the tenants table are audited too, but a tenant
+    // column named in the configuration that nothing has is a configuration error
+    let by_column = cat.relations.iter().any(|r| r.found_by == "tenant column");
+    if cat.relations.is_empty() || (cfg.tenant_tables.is_empty() && !by_column) {
         return Err(crate::Error::Config {
-            what: format!("no table or view with column `{}` is reachable by role `{}`: nothing to audit", cfg.tenant_column, cat.role.name),
-            fix: "set BRIDGE_TENANT_COLUMN to the tenant column (or BRIDGE_TENANT_TABLES), and connect with the application's role".into(),
+            what: format!("no table or view with column `{}` is reachable by role `{}`: nothing to audit", cfg.tenant_column_names().join("`, `"), cat.role.name),
+            fix: "set BRIDGE_TENANT_COLUMN (or BRIDGE_TENANT_COLUMNS, BRIDGE_TENANT_TABLES) to the tenant column, and connect with the application's role".into(),
         });
     }
     let defaults: Vec<String> =
@@ -87,6 +94,7 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     let tenants = probe::probe_tenants(&client, cfg).await?;
     let obs = probe::run(&client, cfg, &cat, tenants).await?;
     let mut findings = static_rules::evaluate(cfg, &cat);
+    repro::attach(cfg, &cat, &obs, &mut findings);
     findings.extend(evaluate_live(cfg, &cat, &obs));
     let mut data = json!({
         "app_role": cat.role,
@@ -113,6 +121,8 @@ pub fn evaluate_live(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Fin
     out.extend(no_context_read::no_context_read(cfg, cat, obs));
     out.extend(empty_context::empty_context_read(cfg, cat, obs));
     out.extend(cross_tenant_read::cross_tenant_read(cat, obs));
+    out.extend(tenant_copy::copy_read(cat, obs));
+    out.extend(hidden_view::view_ignores_context(cat, obs));
     out.extend(probe_error::probe_read_errors(obs));
     out.extend(inconclusive::inconclusive(cfg, cat, obs));
     out.extend(cross_tenant_read::cross_tenant_read_pass(cat, obs));

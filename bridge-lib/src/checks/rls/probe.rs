@@ -4,7 +4,7 @@
 //! context does not survive a commit (the pooled-connection leak); they only set and read the
 //! setting.
 
-use super::catalog::{Catalog, DefinerFunction, Relation};
+use super::catalog::{Catalog, DefinerFunction, DependentView, Relation, TenantCopy};
 use crate::config::Config;
 use crate::db::{self, quote_ident};
 use crate::error::sqlstate;
@@ -13,6 +13,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Client;
+
+mod read;
+use read::{count_all, count_copies, in_scope, record_shapes, shape_views};
 
 /// Rows counted through one relation under one context.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -24,6 +27,26 @@ pub enum Count {
         own: i64,
         /// Rows of other tenants (or with no tenant).
         other: i64,
+    },
+    /// The query failed (the SQLSTATE and message).
+    Failed {
+        /// SQLSTATE.
+        sqlstate: String,
+        /// Message.
+        message: String,
+    },
+}
+
+/// What a view without a tenant column returned under one context.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Shape {
+    /// Its rows (capped) and an md5 digest of their text, sorted.
+    Rows {
+        /// Rows returned.
+        rows: i64,
+        /// md5 of the sorted rows' text.
+        digest: String,
     },
     /// The query failed (the SQLSTATE and message).
     Failed {
@@ -106,7 +129,8 @@ pub struct Observations {
     pub writes: Vec<WriteProbe>,
     /// The tenant setting's value in a new transaction after one that set it committed.
     pub context_after_commit: Option<String>,
-    /// Rows visible in that new transaction (first readable tenant table).
+    /// Rows visible in that new transaction (the first readable tenant table row level security
+    /// applies to).
     pub rows_after_commit: Option<(String, i64)>,
     /// Relations the application role cannot SELECT.
     pub not_readable: Vec<String>,
@@ -120,6 +144,12 @@ pub struct Observations {
     /// (`""` no context, `"''"` the empty string, else the tenant) and relation: counted in
     /// neither `own` nor `other`.
     pub shared: BTreeMap<String, BTreeMap<String, i64>>,
+    /// Views with no tenant column over tenant tables: view → context (`""` = none, else the
+    /// tenant) → what it returned.
+    pub view_rows: BTreeMap<String, BTreeMap<String, Shape>>,
+    /// Tables filled with copies of tenant rows: tenant → table → rows whose row image carries
+    /// the tenant's key (own) or another tenant's key (other).
+    pub copies: BTreeMap<String, BTreeMap<String, Count>>,
 }
 
 /// The key of [`Observations::shared`] for the empty-string context.
@@ -134,51 +164,6 @@ pub(super) fn failed(e: &tokio_postgres::Error) -> (String, String) {
 
 async fn exec(client: &Client, sql: &str, what: &str) -> Result<()> {
     client.batch_execute(sql).await.map_err(|e| Error::query(what, &e))
-}
-
-/// Counts own and other rows through each relation in one statement; on error, relation by
-/// relation inside savepoints so one broken relation does not hide the others.
-async fn count_all(client: &Client, cfg: &Config, rels: &[&Relation], tenant: &str) -> Result<BTreeMap<String, Count>> {
-    let mut out = BTreeMap::new();
-    if rels.is_empty() {
-        return Ok(out);
-    }
-    let col = quote_ident(&cfg.tenant_column);
-    let one = |i: usize, r: &Relation| {
-        format!(
-            "SELECT {i}::int, count(*) FILTER (WHERE {col}::text = $1), count(*) FILTER (WHERE {col}::text IS DISTINCT FROM $1) \
-             FROM (SELECT {col} FROM {} LIMIT {ROW_CAP}) s",
-            r.name
-        )
-    };
-    let union = rels.iter().enumerate().map(|(i, r)| one(i, r)).collect::<Vec<_>>().join(" UNION ALL ");
-    exec(client, "SAVEPOINT bridge_read", "creating a savepoint").await?;
-    match client.query(&union, &[&tenant]).await {
-        Ok(rows) => {
-            for row in rows {
-                let i: i32 = row.get(0);
-                out.insert(rels[i as usize].name.clone(), Count::Rows { own: row.get(1), other: row.get(2) });
-            }
-            exec(client, "RELEASE SAVEPOINT bridge_read", "releasing a savepoint").await?;
-        }
-        Err(_) => {
-            exec(client, "ROLLBACK TO SAVEPOINT bridge_read", "rolling back to a savepoint").await?;
-            for (i, r) in rels.iter().enumerate() {
-                match client.query_one(&one(i, r), &[&tenant]).await {
-                    Ok(row) => {
-                        out.insert(r.name.clone(), Count::Rows { own: row.get(1), other: row.get(2) });
-                    }
-                    Err(e) => {
-                        let (sqlstate, message) = failed(&e);
-                        out.insert(r.name.clone(), Count::Failed { sqlstate, message });
-                        exec(client, "ROLLBACK TO SAVEPOINT bridge_read", "rolling back to a savepoint").await?;
-                    }
-                }
-            }
-            exec(client, "RELEASE SAVEPOINT bridge_read", "releasing a savepoint").await?;
-        }
-    }
-    Ok(out)
 }
 
 /// The values among `values` that are tenant ids in the tenants table, or `None` when the
@@ -223,7 +208,13 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
 
     // 5. pooled-connection leak: set the context the application's way, commit, look again
     if let Some(a) = obs.tenants.first().cloned() {
-        let readable: Vec<&Relation> = cat.relations.iter().filter(|r| r.select).collect();
+        // only where row level security applies to the app: rows of a table with RLS off are no
+        // sign of a context that survived
+        let readable: Vec<&Relation> = cat
+            .relations
+            .iter()
+            .filter(|r| r.select && r.key_readable && obs.row_security_active.get(&r.name) == Some(&true))
+            .collect();
         context_after_commit(client, cfg, &readable, &a, &mut obs).await?;
     }
     Ok(obs)
@@ -251,12 +242,17 @@ pub async fn observe(
     xid: i64,
 ) -> Result<Observations> {
     let mut obs = Observations { tenants: tenants.clone(), ..Default::default() };
-    let readable: Vec<&Relation> = cat.relations.iter().filter(|r| r.select).collect();
+    let readable: Vec<&Relation> = cat.relations.iter().filter(|r| r.select && r.key_readable).collect();
     obs.not_readable = cat.relations.iter().filter(|r| !r.select).map(|r| r.name.clone()).collect();
+    let hidden: Vec<&DependentView> =
+        cat.views.iter().filter(|v| v.kind == "v" && !v.has_tenant_key && in_scope(cfg, &v.name)).collect();
+    let copies: Vec<&TenantCopy> =
+        cat.copies.iter().filter(|c| !c.image_columns.is_empty() && in_scope(cfg, &c.table)).collect();
     let may_share = may_hold_shared_rows(client, cfg, &readable).await?;
 
     // 1. no context at all: a fresh session where the setting was never set
     obs.no_context = count_all(client, cfg, &readable, "").await?;
+    record_shapes(&mut obs, "", shape_views(client, &hidden).await?);
     let shared = shared_rows(client, cfg, &may_share, &mut obs.no_context, xid).await?;
     obs.shared.insert(String::new(), shared);
 
@@ -289,6 +285,10 @@ pub async fn observe(
         let mut reads = count_all(client, cfg, &readable, t).await?;
         obs.shared.insert(t.clone(), shared_rows(client, cfg, &may_share, &mut reads, xid).await?);
         obs.reads.insert(t.clone(), reads);
+        record_shapes(&mut obs, t, shape_views(client, &hidden).await?);
+        if !copies.is_empty() {
+            obs.copies.insert(t.clone(), count_copies(client, &copies, t).await?);
+        }
         obs.functions.insert(t.clone(), count_functions(client, cfg, &probeable, t).await?);
         still_open(client, xid, "the reads under a tenant's context").await?;
     }
@@ -302,8 +302,8 @@ pub async fn observe(
     Ok(obs)
 }
 
-/// The readable relations whose tenant column can hold a shared row: nullable (every view's
-/// is), or any when `BRIDGE_SHARED_TENANT` names markers.
+/// The readable relations whose tenant key can hold a shared row: nullable (every view's is),
+/// or any when `BRIDGE_SHARED_TENANT` names markers. Each relation is judged by its own key.
 async fn may_hold_shared_rows<'a>(
     client: &Client,
     cfg: &Config,
@@ -313,13 +313,12 @@ async fn may_hold_shared_rows<'a>(
         return Ok(readable.to_vec());
     }
     let names: Vec<String> = readable.iter().map(|r| r.name.clone()).collect();
+    let keys: Vec<String> = readable.iter().map(|r| r.key(cfg).to_string()).collect();
     let rows = client
         .query(
-            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c
-               JOIN pg_namespace n ON n.oid = c.relnamespace
-               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $2 AND NOT a.attnotnull
-              WHERE format('%I.%I', n.nspname, c.relname) = ANY ($1)",
-            &[&names, &cfg.tenant_column],
+            "SELECT x.rel FROM unnest($1::text[], $2::text[]) x(rel, key)
+               JOIN pg_attribute a ON a.attrelid = to_regclass(x.rel) AND a.attname = x.key AND NOT a.attnotnull",
+            &[&names, &keys],
         )
         .await
         .map_err(|e| Error::query("reading which tenant columns are nullable", &e))?;
@@ -327,8 +326,8 @@ async fn may_hold_shared_rows<'a>(
     Ok(readable.iter().filter(|r| nullable.contains(&r.name)).copied().collect())
 }
 
-/// Counts the shared rows (a NULL tenant or a `BRIDGE_SHARED_TENANT` marker) visible through
-/// each relation under the current context, takes them out of `counts`' other-tenant rows, and
+/// Counts the shared rows (a NULL tenant key or a `BRIDGE_SHARED_TENANT` marker) visible
+/// through each relation (by its own key) under the current context, takes them out of `counts`' other-tenant rows, and
 /// returns the relations that showed some. A relation whose count fails shows none.
 async fn shared_rows(
     client: &Client,
@@ -337,8 +336,8 @@ async fn shared_rows(
     counts: &mut BTreeMap<String, Count>,
     xid: i64,
 ) -> Result<BTreeMap<String, i64>> {
-    let col = quote_ident(&cfg.tenant_column);
     let one = |i: usize, r: &Relation| {
+        let col = quote_ident(r.key(cfg));
         format!(
             "SELECT {i}::int, count(*) FILTER (WHERE {col} IS NULL OR {col}::text = ANY ($1::text[])) \
              FROM (SELECT {col} FROM {} LIMIT {ROW_CAP}) s",
@@ -507,7 +506,7 @@ pub async fn context_after_commit(
         .map_err(|e| Error::query("reading the tenant setting after commit", &e))?;
     obs.context_after_commit = row.get(0);
     if let Some(first) = readable.iter().find(|r| r.is_table()) {
-        let col = quote_ident(&cfg.tenant_column);
+        let col = quote_ident(first.key(cfg));
         let sql = format!(
             "SELECT count(*) FROM (SELECT {col} FROM {} LIMIT {ROW_CAP}) s WHERE NOT ({col} IS NULL OR {col}::text = ANY ($1::text[]))",
             first.name

@@ -22,14 +22,22 @@ const SHOWN: u32 = 100;
 /// Attaches `evidence.repro` to every failing live finding that shows a leak: rows of another
 /// tenant readable under a tenant's context (RLS021, through a table, view or definer
 /// function), rows visible with no context (RLS022), a cross-tenant write that got through
-/// (RLS023) and a context that survives a commit (RLS024).
+/// (RLS023), a context that survives a commit (RLS024), a write of the shared rows (RLS040), copies of tenant rows the application
+/// reads (RLS030 when the probe counted rows there, RLS031) and a view that returns the same rows
+/// under every context (RLS032). `evaluate_live` runs it over the live findings; `run` over the
+/// static ones too (RLS030 is static; a static finding of another code has no live evidence and
+/// gets no script).
 pub fn attach(cfg: &Config, cat: &Catalog, obs: &Observations, findings: &mut [Finding]) {
     for f in findings.iter_mut().filter(|f| f.status == Status::Fail) {
         let body = match f.code.as_str() {
             "RLS021" => cross_read(cfg, cat, obs, f),
             "RLS022" => no_context(cfg, &f.evidence),
-            "RLS023" => write(cfg, &f.evidence),
+            "RLS023" => write(cfg, cat, &f.evidence),
             "RLS024" => context_survives(cfg, obs),
+            "RLS040" => shared_write(cfg, cat, &f.evidence),
+            "RLS030" => copies_readable(cfg, obs, &f.evidence),
+            "RLS031" => copies_of_others(cfg, cat, &f.evidence),
+            "RLS032" => same_rows_everywhere(cfg, obs, &f.evidence),
             _ => None,
         };
         if let Some(body) = body {
@@ -131,9 +139,15 @@ fn header(cfg: &Config, f: &Finding) -> String {
     )
 }
 
-/// `tenant_id::text` on alias `x`.
-fn tenant_text(cfg: &Config) -> String {
-    format!("x.{}::text", quote_ident(&cfg.tenant_column))
+/// The tenant key of `relation`: its own (found by name or foreign key), else the configured
+/// tenant column.
+fn key_of<'a>(cfg: &'a Config, cat: &'a Catalog, relation: &str) -> &'a str {
+    cat.relations.iter().find(|r| r.name == relation).map_or(cfg.tenant_column.as_str(), |r| r.key(cfg))
+}
+
+/// `tenant_id::text` (the key `key`) on alias `x`.
+fn tenant_text(key: &str) -> String {
+    format!("x.{}::text", quote_ident(key))
 }
 
 /// RLS021: the rows of other tenants through a relation or a definer function, under the
@@ -162,7 +176,7 @@ fn cross_read(cfg: &Config, cat: &Catalog, obs: &Observations, f: &Finding) -> O
         format!(
             "-- rows of tenants other than {t} that the application reads through {name} (the first {SHOWN})\n\
              SELECT * FROM {source} AS x WHERE {} IS DISTINCT FROM {t} LIMIT {SHOWN};\n",
-            tenant_text(cfg)
+            tenant_text(key_of(cfg, cat, &name))
         )
     } else {
         format!(
@@ -204,7 +218,7 @@ fn no_context(cfg: &Config, e: &Value) -> Option<String> {
 /// RLS023: the write that got through, under the writer's context, then the rows it changed as
 /// the other tenant sees them. A write that passed row level security and was then stopped by a
 /// constraint changed no row, so it gets no script (its finding says which constraint).
-fn write(cfg: &Config, e: &Value) -> Option<String> {
+fn write(cfg: &Config, cat: &Catalog, e: &Value) -> Option<String> {
     let get = |k: &str| e.get(k).and_then(Value::as_str);
     // a write row level security let through that a constraint then stopped changed nothing to show
     let how = e.get("outcome").and_then(|o| o.get("how")).and_then(Value::as_str).unwrap_or_default();
@@ -212,8 +226,9 @@ fn write(cfg: &Config, e: &Value) -> Option<String> {
         return None;
     }
     let (r, action, a, b) = (get("relation")?, get("action")?, get("as_tenant")?, get("other_tenant")?);
-    let (la, lb, col) = (literal(a), literal(b), quote_ident(&cfg.tenant_column));
-    let tt = tenant_text(cfg);
+    let key = key_of(cfg, cat, r);
+    let (la, lb, col) = (literal(a), literal(b), quote_ident(key));
+    let tt = tenant_text(key);
     let changed = format!(
         "-- what changed: the rows this transaction wrote, as {lb} now sees them\n{}\n\
          SELECT * FROM {r} AS x WHERE x.xmin = pg_current_xact_id()::xid LIMIT {SHOWN};\n",
@@ -226,7 +241,7 @@ fn write(cfg: &Config, e: &Value) -> Option<String> {
                 "INSERT INTO {r} OVERRIDING SYSTEM VALUE\n\
                  SELECT (jsonb_populate_record(x, jsonb_build_object({}, {lb}))).*\n  \
                  FROM {r} AS x WHERE {tt} = {la} LIMIT 1;",
-                literal(&cfg.tenant_column)
+                literal(key)
             ),
             changed,
         ),
@@ -260,6 +275,41 @@ fn write(cfg: &Config, e: &Value) -> Option<String> {
     ))
 }
 
+/// RLS040: the write of the shared rows (a NULL tenant key or a `BRIDGE_SHARED_TENANT` marker)
+/// that got through, under the writer's context, then the rows it changed.
+fn shared_write(cfg: &Config, cat: &Catalog, e: &Value) -> Option<String> {
+    let get = |k: &str| e.get(k).and_then(Value::as_str);
+    let how = e.get("outcome").and_then(|o| o.get("how")).and_then(Value::as_str).unwrap_or_default();
+    if !how.ends_with(" rows") {
+        return None;
+    }
+    let (r, action, a) = (get("relation")?, get("action")?, get("as_tenant")?);
+    let col = quote_ident(key_of(cfg, cat, r));
+    let mut shared = format!("x.{col} IS NULL");
+    if !cfg.shared_tenants.is_empty() {
+        let markers = cfg.shared_tenants.iter().map(|m| literal(m)).collect::<Vec<_>>().join(", ");
+        shared.push_str(&format!(" OR x.{col}::text = ANY (ARRAY[{markers}])"));
+    }
+    let (statement, after) = match action {
+        super::writes::UPDATE_SHARED => (
+            format!("UPDATE {r} AS x SET {col} = x.{col} WHERE {shared};"),
+            format!(
+                "-- what changed: the shared rows this transaction wrote\n\
+                 SELECT * FROM {r} AS x WHERE x.xmin = pg_current_xact_id()::xid LIMIT {SHOWN};\n"
+            ),
+        ),
+        super::writes::DELETE_SHARED => (format!("DELETE FROM {r} AS x WHERE {shared}\nRETURNING *;"), String::new()),
+        _ => return None,
+    };
+    Some(format!(
+        "BEGIN;\n-- the tenant context of {}, set the way the application sets it\n{}\n\
+         -- {action} (every tenant reads them): row level security should refuse it (42501) or touch no row\n\
+         {statement}\n{after}ROLLBACK;\n",
+        literal(a),
+        context(cfg, a)
+    ))
+}
+
 /// `sql` with `$1` and `$2` replaced by `a` and `b` in one left-to-right pass (an id that
 /// contains `$2` stays inside its literal).
 fn bind(sql: &str, a: &str, b: &str) -> String {
@@ -288,6 +338,61 @@ fn bind(sql: &str, a: &str, b: &str) -> String {
     }
 }
 
+/// RLS030: the rows of a table filled with copies of tenant rows, under the context of a probe
+/// tenant that counted some there (no script when the probe counted none: nothing to show).
+fn copies_readable(cfg: &Config, obs: &Observations, e: &Value) -> Option<String> {
+    let table = e.get("table").and_then(Value::as_str)?;
+    let tenant = obs.copies.iter().find_map(|(t, m)| match m.get(table) {
+        Some(Count::Rows { own, other }) if own + other > 0 => Some(t.clone()),
+        _ => None,
+    })?;
+    Some(format!(
+        "BEGIN;\n-- the tenant context of {t}, set the way the application sets it\n{}\n\
+         -- the copies of tenant rows the application reads in {table} (the first {SHOWN})\n\
+         SELECT * FROM {table} AS x LIMIT {SHOWN};\nROLLBACK;\n",
+        context(cfg, &tenant),
+        t = literal(&tenant)
+    ))
+}
+
+/// RLS031: the row images of other tenants' rows in a copy table, under the context of a tenant
+/// that saw them.
+fn copies_of_others(cfg: &Config, cat: &Catalog, e: &Value) -> Option<String> {
+    let table = e.get("table").and_then(Value::as_str)?;
+    let tenant = e.get("other_tenant_rows")?.as_array()?.first()?.get("tenant")?.as_str()?;
+    let key = cat.copies.iter().find(|c| c.table == table)?.image_key_expr();
+    let t = literal(tenant);
+    Some(format!(
+        "BEGIN;\n-- the tenant context of {t}, set the way the application sets it\n{}\n\
+         -- copies of rows of tenants other than {t} in {table}, by the tenant key their row image carries (the first {SHOWN})\n\
+         SELECT * FROM {table} AS x WHERE {key} <> {t} LIMIT {SHOWN};\nROLLBACK;\n",
+        context(cfg, tenant)
+    ))
+}
+
+/// RLS032: a view without a tenant column read under two tenants' contexts: the same count and
+/// digest, then the rows the second one sees.
+fn same_rows_everywhere(cfg: &Config, obs: &Observations, e: &Value) -> Option<String> {
+    let view = e.get("view").and_then(Value::as_str)?;
+    let by_context = e.get("rows_by_context")?;
+    let tenants: Vec<&String> = obs.tenants.iter().filter(|t| by_context.get(t.as_str()).is_some()).take(2).collect();
+    let [a, b] = tenants[..] else { return None };
+    let digest = format!(
+        "SELECT count(*) AS rows, md5(string_agg(x::text, '|' ORDER BY x::text)) AS digest FROM (SELECT * FROM {view} LIMIT {}) x;",
+        super::probe::ROW_CAP
+    );
+    Some(format!(
+        "BEGIN;\n-- {view} shows no `{}` column: under each tenant's context it should return other rows\n\
+         {}\n{digest}\n{}\n{digest}\n\
+         -- the same rows under both: every row it returns under {}'s context (the first {SHOWN})\n\
+         SELECT * FROM {view} AS x LIMIT {SHOWN};\nROLLBACK;\n",
+        comment(&cfg.tenant_column),
+        context(cfg, a),
+        context(cfg, b),
+        literal(b)
+    ))
+}
+
 /// RLS024: set the context the application's way in a read-only transaction that commits,
 /// then look in the next transaction on the same connection.
 fn context_survives(cfg: &Config, obs: &Observations) -> Option<String> {
@@ -309,135 +414,4 @@ fn context_survives(cfg: &Config, obs: &Observations) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::rules::fixtures::{self, count, write as probe_write, DOCS};
-    use super::*;
-    use crate::checks::rls::probe::WriteOutcome;
-
-    fn live(obs: &Observations) -> Vec<Finding> {
-        crate::checks::rls::evaluate_live(&fixtures::cfg(), &fixtures::catalog(), obs)
-    }
-
-    fn repro(f: &[Finding], key: &str) -> String {
-        let f = f.iter().find(|f| f.key == key).unwrap_or_else(|| panic!("no {key}: {f:#?}"));
-        f.evidence["repro"].as_str().unwrap_or_else(|| panic!("{key} has no repro")).to_string()
-    }
-
-    #[test]
-    fn literals_are_quoted_as_postgresql_quote_literal_does() {
-        assert_eq!(literal("acme"), "'acme'");
-        assert_eq!(literal("o'k"), "'o''k'");
-        assert_eq!(literal(r"a\'b"), r"E'a\\''b'");
-        assert_eq!(
-            file_stem("RLS023:public.docs/move own row to other tenant"),
-            "RLS023_public.docs_move_own_row_to_other_tenant"
-        );
-        assert_eq!(file_stem("../.."), "repro");
-    }
-
-    #[test]
-    fn a_cross_tenant_read_gets_a_script_that_sets_the_context_and_selects_the_other_rows() {
-        let mut obs = fixtures::observations();
-        obs.reads.get_mut("b").unwrap().insert(DOCS.into(), count(2, 3));
-        let s = repro(&live(&obs), "RLS021:public.docs");
-        assert!(s.starts_with("-- bridge: reproduces RLS021 cross-tenant-read (RLS021:public.docs)\n"), "{s}");
-        assert!(s.contains("-X -v ON_ERROR_STOP=1 -f RLS021_public.docs.sql"), "{s}");
-        assert!(s.contains("BEGIN;\n-- the tenant context, set the way the application sets it\nSELECT set_config('app.current_tenant', 'b', true);\n"), "{s}");
-        assert!(s.contains("SELECT * FROM public.docs AS x WHERE x.\"tenant_id\"::text IS DISTINCT FROM 'b' LIMIT 100;\nROLLBACK;\n"), "{s}");
-    }
-
-    #[test]
-    fn a_relation_without_the_tenant_column_shows_every_row_it_returns() {
-        let mut f = vec![crate::checks::rls::rules::cross_tenant_read::CROSS_TENANT_READ
-            .finding(Status::Fail, "public.note_bodies", "expected 0 rows of other tenants")
-            .with_evidence(serde_json::json!({"relation": "public.note_bodies", "other_tenant_rows": [{"tenant": "a", "rows": 10}]}))];
-        attach(&fixtures::cfg(), &fixtures::catalog(), &fixtures::observations(), &mut f);
-        let s = repro(&f, "RLS021:public.note_bodies");
-        assert!(
-            s.contains("-- public.note_bodies shows no `tenant_id` column: every row it returns under 'a''s context"),
-            "{s}"
-        );
-        assert!(s.contains("SELECT set_config('app.current_tenant', 'a', true);\n"), "{s}");
-        assert!(s.ends_with("SELECT * FROM public.note_bodies AS x LIMIT 100;\nROLLBACK;\n"), "{s}");
-    }
-
-    #[test]
-    fn the_configured_context_statement_is_used_with_the_id_quoted() {
-        let mut cfg = fixtures::cfg();
-        cfg.tenant_context_sql = Some("SET LOCAL app.current_tenant = {tenant}".into());
-        let mut obs = fixtures::observations();
-        obs.tenants = vec![r"x\y".into()];
-        obs.context_after_commit = Some(r"x\y".into());
-        let f = crate::checks::rls::evaluate_live(&cfg, &fixtures::catalog(), &obs);
-        let s = repro(&f, "RLS024:app.current_tenant");
-        assert!(s.contains("BEGIN READ ONLY;\nSET LOCAL app.current_tenant = E'x\\\\y';\nCOMMIT;\n"), "{s}");
-        assert!(
-            s.ends_with("SELECT current_setting('app.current_tenant', true) AS tenant_context_left_over;\nROLLBACK;\n"),
-            "{s}"
-        );
-    }
-
-    #[test]
-    fn a_write_that_got_through_is_done_then_what_changed_is_selected() {
-        let mut obs = fixtures::observations();
-        obs.writes = vec![
-            probe_write("move own row to other tenant", WriteOutcome::Allowed { how: "1 rows".into() }),
-            probe_write("delete other tenant's rows", WriteOutcome::Allowed { how: "2 rows".into() }),
-            probe_write("insert row for other tenant", WriteOutcome::Allowed { how: "1 rows".into() }),
-        ];
-        let f = live(&obs);
-        let moved = repro(&f, "RLS023:public.docs/move own row to other tenant");
-        assert!(moved.contains("UPDATE public.docs SET \"tenant_id\" = 'b'\n WHERE (tableoid, ctid) = (SELECT tableoid, ctid FROM public.docs AS x WHERE x.\"tenant_id\"::text = 'a' LIMIT 1);\n"), "{moved}");
-        assert!(moved.contains("SELECT set_config('app.current_tenant', 'b', true);\nSELECT * FROM public.docs AS x WHERE x.xmin = pg_current_xact_id()::xid LIMIT 100;\nROLLBACK;\n"), "{moved}");
-        let deleted = repro(&f, "RLS023:public.docs/delete other tenant's rows");
-        assert!(
-            deleted
-                .contains("DELETE FROM public.docs AS x WHERE x.\"tenant_id\"::text = 'b'\nRETURNING *;\nROLLBACK;\n"),
-            "{deleted}"
-        );
-        let inserted = repro(&f, "RLS023:public.docs/insert row for other tenant");
-        assert!(inserted.contains("jsonb_populate_record(x, jsonb_build_object('tenant_id', 'b'))"), "{inserted}");
-        let stopped =
-            WriteOutcome::Allowed { how: "passed row level security, then stopped by constraint (23505)".into() };
-        obs.writes = vec![probe_write("insert row for other tenant", stopped)];
-        let f = live(&obs);
-        assert!(f.iter().any(|f| f.code == "RLS023" && f.evidence.get("repro").is_none()), "{f:#?}");
-    }
-
-    #[test]
-    fn another_write_uses_the_statement_in_its_evidence_bound_in_one_pass() {
-        let e = serde_json::json!({"relation": DOCS, "action": "update shared rows", "as_tenant": "q$2", "other_tenant": "b",
-            "outcome": {"result": "allowed", "how": "2 rows"},
-            "statement": "UPDATE public.docs SET body = body WHERE tenant_id IS NULL AND $1::text IS NOT NULL"});
-        let s = write(&fixtures::cfg(), &e).unwrap();
-        assert!(s.contains("-- update shared rows: row level security should refuse it (42501) or touch no row\nUPDATE public.docs SET body = body WHERE tenant_id IS NULL AND 'q$2'::text IS NOT NULL;\n"), "{s}");
-        assert_eq!(bind("$1 $2 $10 $", "'a'", "'b'"), "'a' 'b' $10 $;");
-    }
-
-    #[test]
-    fn rows_without_context_get_a_script_that_sets_nothing() {
-        let mut obs = fixtures::observations();
-        obs.no_context.insert(DOCS.into(), count(0, 4));
-        let s = repro(&live(&obs), "RLS022:public.docs");
-        assert!(!s.contains("set_config"), "{s}");
-        assert!(s.contains("SELECT * FROM public.docs AS x LIMIT 100;\nROLLBACK;\n"), "{s}");
-    }
-
-    #[test]
-    fn passes_and_clean_observations_carry_no_script() {
-        let f = live(&fixtures::observations());
-        assert!(f.iter().all(|f| f.evidence.get("repro").is_none()), "{f:#?}");
-        assert!(scripts(&f).is_empty());
-    }
-
-    #[test]
-    fn script_names_are_unique() {
-        let mut obs = fixtures::observations();
-        obs.context_after_commit = Some("a".into());
-        obs.rows_after_commit = Some((DOCS.into(), 2));
-        let mut f = live(&obs);
-        f.extend(live(&obs));
-        let names: Vec<String> = scripts(&f).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, ["RLS024_app.current_tenant.sql", "RLS024_app.current_tenant-2.sql"]);
-    }
-}
+mod tests;

@@ -5,7 +5,7 @@
 use super::catalog::Catalog;
 use super::rules::{
     app_bypasses, app_owns, definer_bypasses, leakproof, no_context_read, no_policy, not_scoped, owner_bypasses,
-    rls_off, role_default, side_channels, truncate, unprotectable, view_bypasses, wrong_setting,
+    rls_off, role_default, side_channels, tenant_copy, truncate, unprotectable, view_bypasses, wrong_setting,
 };
 use crate::config::Config;
 use crate::finding::Finding;
@@ -33,6 +33,7 @@ pub fn evaluate(cfg: &Config, cat: &Catalog) -> Vec<Finding> {
         out.extend(view_bypasses::view_bypasses(cat, v));
     }
     out.extend(unprotectable::readable_foreign_tables(cfg, cat));
+    out.extend(tenant_copy::copy_unprotected(cfg, cat));
     out.extend(definer_bypasses::definer_bypasses(cat));
     for s in &cat.side_channels {
         out.extend(side_channels::unique_side_channel(cfg, s));

@@ -81,15 +81,21 @@ pub struct Attempt {
     touches: Vec<String>,
 }
 
-/// Writable tenant tables: the app can read them (to copy or find rows) and write them.
+/// Writable tenant tables: the app can read them and their tenant key (to copy or find rows)
+/// and write them.
 fn writable(cat: &Catalog) -> Vec<&Relation> {
-    cat.relations.iter().filter(|r| r.is_table() && r.select && (r.insert || r.update || r.delete)).collect()
+    cat.relations
+        .iter()
+        .filter(|r| r.is_table() && r.select && r.key_readable && (r.insert || r.update || r.delete))
+        .collect()
 }
 
-/// Each table's columns in order (generated columns left out) and the tenant column's type.
+/// Each table's columns in order (generated columns left out) and the type of its own tenant
+/// key (`$2[i]` is the key of table `$1[i]`).
 const COLUMNS_SQL: &str = "SELECT format('%I.%I', n.nspname, c.relname),
         array_agg(a.attname::text ORDER BY a.attnum),
-        max(format_type(a.atttypid, a.atttypmod)) FILTER (WHERE a.attname = $2)
+        max(format_type(a.atttypid, a.atttypmod))
+          FILTER (WHERE a.attname::text = ($2::text[])[array_position($1::text[], format('%I.%I', n.nspname, c.relname))])
    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
   WHERE format('%I.%I', n.nspname, c.relname) = ANY ($1)
@@ -145,7 +151,8 @@ pub async fn write_across(
 ) -> Result<Vec<WriteProbe>> {
     let writable = writable(cat);
     let names: Vec<String> = writable.iter().map(|r| r.name.clone()).collect();
-    let col_params: [&(dyn ToSql + Sync); 2] = [&names, &cfg.tenant_column];
+    let keys: Vec<String> = writable.iter().map(|r| r.key(cfg).to_string()).collect();
+    let col_params: [&(dyn ToSql + Sync); 2] = [&names, &keys];
     let fx_params: [&(dyn ToSql + Sync); 1] = [&names];
     let (cols, effects) =
         tokio::join!(client.query(COLUMNS_SQL, &col_params), client.query(SIDE_EFFECTS_SQL, &fx_params));
@@ -209,10 +216,10 @@ fn write_attempts(
     effects: &BTreeMap<String, SideEffects>,
     shared_seen: &[String],
 ) -> Vec<Attempt> {
-    let tcol = quote_ident(&cfg.tenant_column);
     let mut out: Vec<Attempt> = Vec::new();
     for r in writable {
         let Some((columns, ttype)) = cols.get(&r.name) else { continue };
+        let (key, tcol) = (r.key(cfg), quote_ident(r.key(cfg)));
         let fx = effects.get(&r.name).cloned().unwrap_or_default();
         let t = &r.name;
         let mut push = |action, sql: String, bind, expect_zero, touches: &Vec<String>| {
@@ -222,7 +229,7 @@ fn write_attempts(
         if r.insert {
             let select_list = columns
                 .iter()
-                .map(|c| if *c == cfg.tenant_column { other.clone() } else { quote_ident(c) })
+                .map(|c| if c == key { other.clone() } else { quote_ident(c) })
                 .collect::<Vec<_>>()
                 .join(", ");
             let column_list = columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ");
@@ -362,6 +369,27 @@ mod tests {
             skip_reason(ProbeWrites::Safe, &all[0]),
             "BRIDGE_PROBE_WRITES=safe: it would fire trigger t on docs"
         );
+    }
+
+    #[test]
+    fn each_table_is_written_by_its_own_tenant_key() {
+        let cfg = Config::default();
+        let mut r = Relation {
+            name: "public.notes".into(),
+            kind: "r".into(),
+            tenant_key: "org_id".into(),
+            ..Default::default()
+        };
+        (r.select, r.insert, r.update, r.delete) = (true, true, true, true);
+        let cols = [("public.notes".to_string(), (vec!["org_id".to_string(), "id".to_string()], "uuid".to_string()))]
+            .into_iter()
+            .collect();
+        let all = write_attempts(&cfg, &[&r], &cols, &BTreeMap::new(), &["public.notes".into()]);
+        assert_eq!(all.len(), 6);
+        for t in &all {
+            assert!(t.sql.contains("\"org_id\"") && !t.sql.contains("tenant_id"), "{}", t.sql);
+        }
+        assert!(all[0].sql.contains("SELECT CAST($2::text AS uuid), \"id\" FROM public.notes"), "{}", all[0].sql);
     }
 
     #[test]

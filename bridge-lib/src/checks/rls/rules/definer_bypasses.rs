@@ -14,8 +14,8 @@ pub static DEFINER_BYPASSES: Rule = Rule {
     name: "definer-function-bypasses-rls",
     title: "a SECURITY DEFINER function reads tenant tables as a role that bypasses RLS",
     checks: "SECURITY DEFINER functions the application can EXECUTE whose body names a tenant table on which the \
-             owner bypasses RLS (superuser, BYPASSRLS, owner of the table without FORCE, or the table has RLS \
-             off); notes a search_path the function does not pin.",
+             owner bypasses RLS (superuser, BYPASSRLS, owner of the table without FORCE — or a role that \
+             inherits the table owner, compared by membership, not by name — or the table has RLS off); notes a search_path the function does not pin.",
     why: "A SECURITY DEFINER function runs as its owner; when the owner bypasses RLS, any caller reads every tenant's rows through it \
           (and a mutable search_path lets a caller redirect it).",
     remedy: "`ALTER FUNCTION f(args) SECURITY INVOKER;`, or `REVOKE EXECUTE ON FUNCTION f(args) FROM PUBLIC, app;`; \
@@ -26,13 +26,19 @@ pub static DEFINER_BYPASSES: Rule = Rule {
              it safely can.",
 };
 
+/// `f` runs with the privileges of `owner` (its own owner, or a role its owner inherits): the
+/// table owner's RLS exemption is by membership, not by name.
+fn owns(f: &DefinerFunction, owner: &str) -> bool {
+    f.owner == owner || f.owner_privs_of.iter().any(|r| r == owner)
+}
+
 /// The tenant tables `f` names on which its owner bypasses RLS.
 fn bypassed<'a>(cat: &'a Catalog, f: &DefinerFunction) -> Vec<&'a str> {
     let reads: Vec<&Relation> =
         cat.relations.iter().filter(|r| r.is_table() && mentions_ident(&f.body, &r.relname)).collect();
     reads
         .iter()
-        .filter(|r| f.owner_bypasses || !r.rls || (r.owner == f.owner && !r.force))
+        .filter(|r| f.owner_bypasses || !r.rls || (owns(f, &r.owner) && !r.force))
         .map(|r| r.name.as_str())
         .collect()
 }
@@ -104,6 +110,23 @@ mod tests {
             "{}",
             f[0].detail
         );
+    }
+
+    #[test]
+    fn rls010_definer_owned_by_a_member_of_the_table_owner_fires() {
+        let mut cat = fixtures::catalog();
+        cat.relations[0].force = false;
+        let mut f = definer("report_owner", false, "SELECT * FROM docs");
+        f.owner_privs_of = vec!["owner".into(), "report_owner".into()];
+        cat.definers = vec![f.clone()];
+        let found = definer_bypasses(&cat);
+        assert_eq!(found.len(), 1, "inherits the owner of an un-forced table");
+        cat.relations[0].force = true;
+        assert!(definer_bypasses(&cat).is_empty(), "FORCE binds the owner and its members");
+        cat.relations[0].force = false;
+        f.owner_privs_of = vec!["report_owner".into()];
+        cat.definers = vec![f];
+        assert!(definer_bypasses(&cat).is_empty(), "not a member of the table owner");
     }
 
     #[test]

@@ -106,6 +106,7 @@ pub fn observations() -> Observations {
         empty_context: [(DOCS.to_string(), count(0, 0))].into(),
         shared: BTreeMap::new(),
         live_rows: BTreeMap::new(),
+        ..Default::default()
     }
 }
 

@@ -12,6 +12,7 @@ pub mod cross_tenant_read;
 pub mod cross_tenant_write;
 pub mod definer_bypasses;
 pub mod empty_context;
+pub mod hidden_view;
 pub mod inconclusive;
 pub mod leakproof;
 pub mod no_context_read;
@@ -27,6 +28,7 @@ pub mod shared;
 pub mod shared_write;
 pub mod side_channels;
 pub mod skipped;
+pub mod tenant_copy;
 pub mod truncate;
 pub mod unprotectable;
 pub mod view_bypasses;
@@ -39,7 +41,7 @@ pub(crate) mod fixtures;
 use crate::finding::Rule;
 
 /// The rules of this check, in code order.
-pub static RULES: [&Rule; 33] = [
+pub static RULES: [&Rule; 36] = [
     &skipped::SKIPPED,
     &rls_off::RLS_DISABLED,
     &rls_off::POLICIES_IGNORED,
@@ -66,6 +68,9 @@ pub static RULES: [&Rule; 33] = [
     &inconclusive::INCONCLUSIVE,
     &not_readable::NOT_READABLE,
     &probe_error::PROBE_ERROR,
+    &tenant_copy::COPY_UNPROTECTED,
+    &tenant_copy::COPY_READ,
+    &hidden_view::VIEW_IGNORES_CONTEXT,
     &shared_write::SHARED_ROW_WRITE,
     &side_channels::EXCLUSION_SIDE_CHANNEL,
     &app_owns::APP_OWNS_TABLE,
@@ -112,6 +117,8 @@ mod tests {
         empty_context::triggers,
         write_probes::triggers,
         blind_spot::triggers,
+        tenant_copy::triggers,
+        hidden_view::triggers,
     ];
 
     #[test]

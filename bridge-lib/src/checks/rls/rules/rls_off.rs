@@ -14,8 +14,9 @@ pub static RLS_DISABLED: Rule = Rule {
     code: "RLS001",
     name: "rls-disabled",
     title: "tenant table reachable by the application with row level security off",
-    checks: "Every table and partitioned table with the tenant column (BRIDGE_TENANT_COLUMN) that the application \
-             role can SELECT, INSERT, UPDATE or DELETE, and that has no parent and no policy: is row level security \
+    checks: "Every table and partitioned table with a tenant key (a column named BRIDGE_TENANT_COLUMN or in \
+             BRIDGE_TENANT_COLUMNS, or a foreign key to the tenants table) that the application role can SELECT, \
+             INSERT, UPDATE or DELETE (on the table or on any column), and that has no parent and no policy: is row level security \
              on? Passes when every tenant table has RLS on, forced where the application could bypass it, and \
              tenant-scoped policies.",
     why: "A table with the tenant column and RLS off returns every tenant's rows to any query (the CVE-2025-48757 class).",
@@ -23,8 +24,9 @@ pub static RLS_DISABLED: Rule = Rule {
              for the application: `CREATE POLICY tenant_isolation ON t TO app USING (tenant_id = \
              current_setting('app.current_tenant', true)) WITH CHECK (tenant_id = current_setting('app.current_tenant', \
              true));`.",
-    limits: "Finds tenant tables by the tenant column's name only (BRIDGE_TENANT_TABLES narrows the list, it does not \
-             add to it): tenant data under another column name, or reachable only through a join, is not seen. A \
+    limits: "Finds tenant tables by a configured column name or a foreign key to the tenants table \
+             (BRIDGE_TENANT_TABLES narrows the list, it does not add to it): tenant data under another name with no \
+             such key, or reachable only through a join, is not seen; copies filled by triggers are RLS030's. A \
              table the application can only TRUNCATE is left to RLS012.",
 };
 

@@ -35,7 +35,7 @@ pub fn widening<'a>(cfg: &Config, cat: &'a Catalog, r: &Relation, cmd: Cmd, read
     if !policies_judged(r) {
         return Vec::new();
     }
-    unscoped_policies(&app_policies(cat, r), cmd, read, &cfg.tenant_column)
+    unscoped_policies(&app_policies(cat, r), cmd, read, r.key(cfg))
 }
 
 /// RLS on, not bypassed, at least one policy for the application, and every command bounded by
@@ -63,7 +63,8 @@ pub(super) fn tenant_policy_sql(t: &str, cfg: &Config, app: &str) -> String {
 pub(super) fn rel_evidence(r: &Relation) -> serde_json::Value {
     json!({"relation": r.name, "kind": r.kind_word(), "rls": r.rls, "force": r.force, "owner": r.owner,
            "owner_bypasses": r.owner_bypasses, "app_has_owner_privileges": r.app_has_owner_privs,
-           "policies": r.policies, "privileges": {"select": r.select, "insert": r.insert, "update": r.update,
+           "policies": r.policies, "tenant_key": r.tenant_key, "found_by": r.found_by,
+           "column_grants_only": r.column_grants, "privileges": {"select": r.select, "insert": r.insert, "update": r.update,
            "delete": r.delete, "truncate": r.truncate}})
 }
 

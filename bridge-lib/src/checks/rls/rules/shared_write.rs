@@ -38,7 +38,8 @@ pub fn shared_write(cfg: &Config, cat: &Catalog, w: &WriteProbe) -> Option<Findi
     if !is_shared_action(&w.action) {
         return None;
     }
-    let (t, app, col) = (&w.relation, &cat.role.name, quote_ident(&cfg.tenant_column));
+    let key = cat.relations.iter().find(|r| r.name == w.relation).map_or(cfg.tenant_column.as_str(), |r| r.key(cfg));
+    let (t, app, col) = (&w.relation, &cat.role.name, quote_ident(key));
     let ctx = format!("current_setting({}, true)", quote_literal(&cfg.tenant_setting));
     Some(
         SHARED_ROW_WRITE

@@ -54,6 +54,7 @@ pub(super) fn view(kind: &str, security_invoker: bool, owner_bypasses: bool) -> 
         owner: "owner".into(),
         owner_bypasses,
         base_tables: vec![super::fixtures::DOCS.into()],
+        ..Default::default()
     }
 }
 

@@ -46,7 +46,7 @@ async fn main() {
 
     for probe in [3, TENANTS] {
         let mut cfg = demo.config();
-        cfg.probe_tenant_count = probe;
+        cfg.rls.probe_tenant_count = probe;
         for run in 1..=2 {
             let t = Instant::now();
             let o = run_check(&cfg, CheckId::Rls).await;

@@ -15,10 +15,11 @@ use crate::config::Config;
 use crate::demo::Demo;
 use crate::{Error, Result};
 use std::future::Future;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::Command;
 
 /// The variable that switches the notebook to the demo: `clean` or `broken`.
 pub const DEMO_VAR: &str = "BRIDGE_NOTEBOOK_DEMO";
@@ -149,15 +150,13 @@ impl Env {
         crate::checks::runs_here(id, &self.config) || self.config.is_unconfigured()
     }
 
-    /// Runs one check through `bridge check --only ID --format json`, passing this
-    /// configuration to the child as environment variables (nothing else of ours is
-    /// inherited, and it runs outside the working directory so no `.env` leaks in), and reads
-    /// the outcome back. Suppressions are applied here.
+    /// Runs one check through `bridge check --config-stdin --only ID --format json`, writing
+    /// this whole configuration (secrets and suppressions included) as JSON to the child's
+    /// stdin, and reads the outcome back. The child reads no configuration variable and gets
+    /// none: every `BRIDGE_*`, `PINECONE_*` and `DATABASE_URL` is removed from its environment.
+    /// It applies the suppressions itself.
     pub fn check_with_binary(&self, id: CheckId) -> CheckOutcome {
-        match self.run_binary(id) {
-            Ok(o) => o.apply_suppressions(&self.config.suppressions),
-            Err(e) => CheckOutcome::errored(id, &e),
-        }
+        self.run_binary(id).unwrap_or_else(|e| CheckOutcome::errored(id, &e))
     }
 
     /// The report and verdict from outcomes already computed in earlier cells (no check runs
@@ -213,15 +212,15 @@ impl Env {
     fn run_binary(&self, id: CheckId) -> Result<CheckOutcome> {
         let bin = self.bridge_binary()?;
         let mut cmd = Command::new(&bin);
-        cmd.args(["check", "--only", id.as_str(), "--format", "json"]).current_dir(std::env::temp_dir());
-        for v in crate::config::ENV_VARS {
-            cmd.env_remove(v);
-        }
-        for (k, v) in self.config.child_env() {
-            cmd.env(k, v.expose());
+        cmd.args(["check", "--config-stdin", "--only", id.as_str(), "--format", "json"]);
+        for (v, _) in std::env::vars_os() {
+            if v.to_str().is_some_and(crate::config::is_config_var) {
+                cmd.env_remove(v);
+            }
         }
         let what = format!("`{} check --only {id}`", bin.display());
-        let out = run_bounded(cmd, CHILD_LIMIT, &what)?;
+        let input = self.config.to_child_json();
+        let out = block_on(run_bounded(cmd, CHILD_LIMIT, &what, Some(input.expose().as_bytes().to_vec())))?;
         let fail = |reason: String| Error::Input {
             location: what.clone(),
             reason: self.config.scrub(&reason),
@@ -255,7 +254,7 @@ impl Env {
             cmd.env_remove(v);
         }
         let what = format!("building the bridge binary in {}", workspace.display());
-        let out = run_bounded(cmd, BUILD_LIMIT, &what)?;
+        let out = block_on(run_bounded(cmd, BUILD_LIMIT, &what, None))?;
         if !out.status.success() || !bin.is_file() {
             return Err(Error::Input {
                 location: what,
@@ -279,38 +278,41 @@ struct Output {
     stderr: String,
 }
 
-/// Runs a command with its output captured, killing it after `limit`.
-fn run_bounded(mut cmd: Command, limit: Duration, what: &str) -> Result<Output> {
+/// Runs a command with its output captured and `input` on its stdin (else none), killing it
+/// after `limit`.
+async fn run_bounded(mut cmd: Command, limit: Duration, what: &str, input: Option<Vec<u8>>) -> Result<Output> {
+    let stdin = if input.is_some() { Stdio::piped() } else { Stdio::null() };
     let mut child =
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| Error::Input {
+        cmd.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| Error::Input {
             location: what.to_string(),
             reason: format!("cannot start it: {e}"),
             fix: "run `bash scripts/setup.sh`, or set BRIDGE_BIN to a built `bridge` binary".into(),
         })?;
-    let reader = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut s = String::new();
+    if let (Some(mut pipe), Some(bytes)) = (child.stdin.take(), input) {
+        // a child that exits without reading gets EPIPE here; its output says why
+        tokio::spawn(async move {
+            let _ = pipe.write_all(&bytes).await;
+        });
+    }
+    let reader = |pipe: Option<Box<dyn tokio::io::AsyncRead + Send + Unpin>>| {
+        tokio::spawn(async move {
+            let mut s = Vec::new();
             if let Some(mut p) = pipe {
-                let _ = p.read_to_string(&mut s);
+                let _ = p.read_to_end(&mut s).await;
             }
-            s
+            String::from_utf8_lossy(&s).into_owned()
         })
     };
-    let out = reader(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err = reader(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let began = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if began.elapsed() < limit => std::thread::sleep(Duration::from_millis(50)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Error::Timeout { what: what.to_string(), seconds: limit.as_secs_f64() });
-            }
+    let out = reader(child.stdout.take().map(|p| Box::new(p) as _));
+    let err = reader(child.stderr.take().map(|p| Box::new(p) as _));
+    let status = match tokio::time::timeout(limit, child.wait()).await {
+        Ok(Ok(status)) => status,
+        _ => {
+            let _ = child.kill().await;
+            return Err(Error::Timeout { what: what.to_string(), seconds: limit.as_secs_f64() });
         }
     };
-    Ok(Output { status, stdout: out.join().unwrap_or_default(), stderr: err.join().unwrap_or_default() })
+    Ok(Output { status, stdout: out.await.unwrap_or_default(), stderr: err.await.unwrap_or_default() })
 }
 
 /// The last few lines of a process's output, for an error message.

@@ -57,7 +57,7 @@ async fn rows_are_counted_under_the_tenants_own_context() {
     // provisioned: the check must not pass by reading rows it cannot see.
     let demo = common::demo(Variant::Clean).await;
     let mut cfg = demo.config();
-    cfg.tenant_setting = "app.wrong_setting".into();
+    cfg.tenancy.context.setting = "app.wrong_setting".into();
     let o = run_check(&cfg, CheckId::Tenants).await;
     assert_eq!(status(&o, "TEN001"), vec![Status::Fail], "{o:#?}");
     assert_eq!(status(&o, "TEN003").len(), 3);
@@ -67,7 +67,7 @@ async fn rows_are_counted_under_the_tenants_own_context() {
 async fn missing_tenants_table_is_an_error_that_names_the_fix() {
     let demo = common::demo(Variant::Clean).await;
     let mut cfg = demo.config();
-    cfg.tenants_table = "customers".into();
+    cfg.tenancy.table = "customers".into();
     let o = run_check(&cfg, CheckId::Tenants).await;
     assert_eq!(o.status, CheckStatus::Error);
     let e = o.error.unwrap();

@@ -11,8 +11,10 @@
 
 pub mod history;
 mod model;
+mod settings;
 
 pub use model::{error_message, IndexDescription, IndexKind, IndexStats, NamespaceInfo, NamespacePage, NamespaceStats};
+pub use settings::PineconeConfig;
 
 #[cfg(feature = "pinecone-api")]
 mod client;

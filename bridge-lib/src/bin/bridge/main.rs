@@ -37,6 +37,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// The notebook's hand-off: read the whole configuration as JSON from stdin and no
+        /// configuration variable (no `.env`, no demo fallback).
+        #[arg(long, hide = true, conflicts_with = "demo")]
+        config_stdin: bool,
     },
     /// Manage test tenants.
     Tenants {
@@ -110,7 +114,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> u8 {
     let result = match cli.command {
-        Command::Check { demo, only, format } => check(demo, only, format).await,
+        Command::Check { demo, only, format, config_stdin } => check(demo, only, format, config_stdin).await,
         Command::Tenants { command: TenantsCommand::Provision { count, dry_run, seed_sql, demo } } => {
             provision(count, dry_run, seed_sql, demo).await
         }
@@ -144,15 +148,23 @@ async fn environment(demo: Option<String>) -> Result<(Config, Option<Demo>), Err
     }
 }
 
+/// The configuration the notebook wrote to stdin (`--config-stdin`).
+fn config_from_stdin() -> Result<Config, Error> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .map_err(|e| Error::config(format!("cannot read the configuration from stdin: {e}"), "pipe the JSON in"))?;
+    Config::from_child_json(&text)
+}
+
 async fn start_demo(v: Variant) -> Result<(Config, Option<Demo>), Error> {
     let demo = Demo::start(v).await?;
     Ok((demo.config(), Some(demo)))
 }
 
-async fn check(demo: Option<String>, only: Vec<String>, format: Format) -> Result<u8, Error> {
+async fn check(demo: Option<String>, only: Vec<String>, format: Format, config_stdin: bool) -> Result<u8, Error> {
     let only =
         only.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<CheckId>()).collect::<Result<Vec<_>, _>>()?;
-    let (cfg, _demo) = environment(demo).await?;
+    let (cfg, _demo) = if config_stdin { (config_from_stdin()?, None) } else { environment(demo).await? };
     let report = bridge_lib::run_checks(&cfg, &only).await;
     match format {
         Format::Human => print!("{}", render::report_text(&report)),

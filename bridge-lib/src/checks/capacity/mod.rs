@@ -24,9 +24,11 @@
 //!
 //! The database is read in a read-only transaction that is rolled back; Pinecone is only read.
 
+mod settings;
+pub use settings::{parse_tier_quotas, CapacityConfig};
+
 use crate::checks::skipped;
-use crate::checks::tenants::describe_tenants_table;
-use crate::config::{CapacityConfig, Config};
+use crate::config::Config;
 use crate::db::{self, quote_literal, quote_qualified};
 use crate::finding::{Finding, Rule, Status};
 use crate::pinecone::history::{self, days_until, fit, Snapshot};
@@ -158,16 +160,7 @@ pub static FORECAST: Rule = Rule {
 pub static RULES: [&Rule; 9] =
     [&SKIPPED, &NEAR_QUOTA, &OVER_QUOTA, &INDEX_FULL, &NAMESPACE_LIMIT, &NO_NAMESPACE, &ORPHAN, &NO_QUOTA, &FORECAST];
 
-/// A tenant as the tenants table has it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Tenant {
-    /// The tenant id.
-    pub id: String,
-    /// Its tier.
-    pub tier: String,
-    /// Whether it is active.
-    pub active: bool,
-}
+pub use crate::tenant::Tenant;
 
 /// What Pinecone says about the index.
 #[derive(Debug, Clone)]
@@ -348,15 +341,9 @@ pub async fn read_tenants(cfg: &Config) -> Result<Vec<Tenant>> {
     };
     let mut client = db::connect(target).await?;
     let tx = db::read_only(&mut client).await?;
-    let table = describe_tenants_table(&tx, cfg).await?;
-    let sql = format!(
-        "SELECT id::text, tier::text, coalesce({}, false) FROM {} ORDER BY id::text",
-        table.active_expr,
-        quote_qualified(&cfg.tenants_table)
-    );
-    let rows = tx.query(&sql, &[]).await.map_err(|e| Error::query("listing tenants", &e))?;
+    let tenants = crate::tenant::list(&tx, &cfg.tenancy).await?;
     tx.rollback().await.map_err(|e| Error::query("rolling back", &e))?;
-    Ok(rows.iter().map(|r| Tenant { id: r.get(0), tier: r.get(1), active: r.get(2) }).collect())
+    Ok(tenants)
 }
 
 /// Runs the check.
@@ -469,7 +456,7 @@ pub fn evaluate(cfg: &Config, usage: &Usage, tenants: &[Tenant], history: &[(i64
         let raise_tier = || match next_tier(cap, &t.tier) {
             Some(tier) => format!(
                 "move it to tier `{tier}`: UPDATE {} SET tier = {} WHERE id::text = {};",
-                quote_qualified(&cfg.tenants_table),
+                quote_qualified(&cfg.tenancy.table),
                 quote_literal(tier),
                 quote_literal(&t.id)
             ),
@@ -609,10 +596,9 @@ pub fn evaluate(cfg: &Config, usage: &Usage, tenants: &[Tenant], history: &[(i64
                     "move the default namespace's vectors into tenant namespaces and delete them: the default namespace is shared by no tenant".to_string()
                 } else {
                     format!(
-                        "if the tenant is offboarded: curl -X DELETE \"https://{host}/namespaces/{ns}\" -H \"Api-Key: $PINECONE_API_KEY\" -H \"X-Pinecone-Api-Version: {}\"; otherwise add its row: INSERT INTO tenants (id, name, tier) VALUES ({}, {}, 'starter');",
+                        "if the tenant is offboarded: curl -X DELETE \"https://{host}/namespaces/{ns}\" -H \"Api-Key: $PINECONE_API_KEY\" -H \"X-Pinecone-Api-Version: {}\"; otherwise add its row: {}",
                         api_version,
-                        quote_literal(tenant_guess),
-                        quote_literal(tenant_guess)
+                        cfg.tenancy.add_tenant_remedy(&quote_literal(tenant_guess), &quote_literal(tenant_guess))
                     )
                 }),
         );
@@ -686,7 +672,7 @@ mod tests {
     }
 
     fn tenant(id: &str, tier: &str, active: bool) -> Tenant {
-        Tenant { id: id.into(), tier: tier.into(), active }
+        Tenant { id: id.into(), tier: tier.into(), active, ..Tenant::default() }
     }
 
     fn status_of(e: &Evaluation, code: &str) -> Vec<Status> {

@@ -190,7 +190,7 @@ const SYSTEM_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schem
 
 /// Reads the catalog as the application role. All queries are sent at once.
 pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
-    let tcol = &cfg.tenant_column;
+    let tcol = &cfg.tenancy.column;
     let role_sql = "SELECT current_user::text, r.rolsuper, r.rolbypassrls,
             coalesce((SELECT array_agg(x.rolname::text ORDER BY x.rolname) FROM pg_roles x
                        WHERE (x.rolsuper OR x.rolbypassrls) AND x.rolname <> current_user
@@ -291,7 +291,7 @@ pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
         r.map_err(|e| Error::query(format!("reading {what} from the catalog"), &e))
     };
     let tparam: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [tcol];
-    let sparam: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&cfg.tenant_setting];
+    let sparam: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&cfg.tenancy.context.setting];
     let (role, rels, pols, views, fns, side, settings, leak) = tokio::join!(
         client.query(role_sql, &[]),
         client.query(&rel_sql, &tparam),

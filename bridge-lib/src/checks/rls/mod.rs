@@ -18,7 +18,7 @@
 //!
 //! **Why it matters.** Per-tenant customization puts each tenant's prompts, model choices and
 //! keys in these tables: one leaking path exposes them all. Every known way RLS silently fails
-//! (see `../shared/reference/rls.md`) has a rule here.
+//! has a rule here.
 //!
 //! **Evidence.** Role attributes, policy text, row counts per tenant, SQLSTATEs; an access matrix
 //! per relation (own / other tenant / no context, read and write) in the outcome's data.
@@ -34,7 +34,9 @@
 pub mod catalog;
 pub mod probe;
 pub mod rules;
+mod settings;
 pub mod static_rules;
+pub use settings::RlsConfig;
 
 use crate::checks::skipped;
 use crate::config::Config;
@@ -59,12 +61,12 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     };
     let client = db::connect(target).await?;
     let mut cat = catalog::read(&client, cfg).await?;
-    if !cfg.tenant_tables.is_empty() {
-        cat.relations.retain(|r| cfg.tenant_tables.iter().any(|t| *t == r.name || *t == r.relname));
+    if !cfg.rls.tenant_tables.is_empty() {
+        cat.relations.retain(|r| cfg.rls.tenant_tables.iter().any(|t| *t == r.name || *t == r.relname));
     }
     if cat.relations.is_empty() {
         return Err(crate::Error::Config {
-            what: format!("no table or view with column `{}` is reachable by role `{}`: nothing to audit", cfg.tenant_column, cat.role.name),
+            what: format!("no table or view with column `{}` is reachable by role `{}`: nothing to audit", cfg.tenancy.column, cat.role.name),
             fix: "set BRIDGE_TENANT_COLUMN to the tenant column (or BRIDGE_TENANT_TABLES), and connect with the application's role".into(),
         });
     }
@@ -91,7 +93,7 @@ fn rows(c: Option<&Count>) -> Option<(i64, i64)> {
 /// Findings from the live probe (pure).
 pub fn evaluate_live(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Finding> {
     let mut out = Vec::new();
-    let setting = &cfg.tenant_setting;
+    let setting = &cfg.tenancy.context.setting;
     if cat.role.bypasses() {
         out.push(
             INCONCLUSIVE
@@ -143,10 +145,7 @@ pub fn evaluate_live(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Fin
                 .finding(Status::Fail, r, format!("expected 0 rows through `{r}` with no tenant context, found {n}"))
                 .with_evidence(json!({"relation": r, "rows_without_context": n}))
                 .with_remedy(match cat.relations.iter().find(|x| x.name == **r) {
-                    Some(x) if x.is_table() && x.rls && !x.owner_bypass() => format!(
-                        "make the policy fail closed: USING ({} = current_setting('{setting}', true)), without `IS NULL OR` or a default",
-                        cfg.tenant_column
-                    ),
+                    Some(x) if x.is_table() && x.rls && !x.owner_bypass() => cfg.tenancy.fail_closed_remedy(),
                     _ => remedy_for(cat, r),
                 }),
         );
@@ -237,7 +236,7 @@ pub fn evaluate_live(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Fin
         out.push(
             INCONCLUSIVE
                 .finding(Status::Warn, "context", format!("inconclusive: the tenant context never took effect: no probe tenant ({}) saw any of its own rows", obs.tenants.join(", ")))
-                .with_evidence(json!({"tenant_setting": setting, "context_sql": cfg.tenant_context_statement("<tenant>"), "settings_read_by_policies": cat.settings_read}))
+                .with_evidence(json!({"tenant_setting": setting, "context_sql": cfg.tenancy.context.statement("<tenant>"), "settings_read_by_policies": cat.settings_read}))
                 .with_remedy("check BRIDGE_TENANT_SETTING (the setting the policies read) and BRIDGE_TENANT_CONTEXT_SQL (how the application sets it)"),
         );
     } else {
@@ -309,8 +308,8 @@ pub fn evaluate_live(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Fin
         (Some(v), _) => out.push(
             CONTEXT_LEAK
                 .finding(Status::Fail, setting, format!("expected `{setting}` unset in a new transaction, found `{v}` after the transaction that set it committed"))
-                .with_evidence(json!({"value_after_commit": v, "rows_after_commit": obs.rows_after_commit, "context_sql": cfg.tenant_context_statement("<tenant>")}))
-                .with_remedy(format!("set the context transaction-locally: SELECT set_config('{setting}', $1, true) inside the request's transaction (never SET)")),
+                .with_evidence(json!({"value_after_commit": v, "rows_after_commit": obs.rows_after_commit, "context_sql": cfg.tenancy.context.statement("<tenant>")}))
+                .with_remedy(cfg.tenancy.context.local_remedy()),
         ),
         (None, Some((t, n))) if *n > 0 => out.push(
             CONTEXT_LEAK

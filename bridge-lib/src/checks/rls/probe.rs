@@ -6,7 +6,7 @@
 
 use super::catalog::{Catalog, Relation};
 use crate::config::Config;
-use crate::db::{self, quote_ident, quote_literal};
+use crate::db::{quote_ident, quote_literal};
 use crate::error::sqlstate;
 use crate::{Error, Result};
 use serde::Serialize;
@@ -118,7 +118,7 @@ async fn count_all(client: &Client, cfg: &Config, rels: &[&Relation], tenant: &s
     if rels.is_empty() {
         return Ok(out);
     }
-    let col = quote_ident(&cfg.tenant_column);
+    let col = quote_ident(&cfg.tenancy.column);
     let one = |i: usize, r: &Relation| {
         format!(
             "SELECT {i}::int, count(*) FILTER (WHERE {col}::text = $1), count(*) FILTER (WHERE {col}::text IS DISTINCT FROM $1) \
@@ -221,18 +221,13 @@ async fn write_all(
 /// Picks the tenants to probe: `BRIDGE_PROBE_TENANTS`, or up to `n` active tenants from the
 /// tenants table (test tenants first).
 pub async fn probe_tenants(client: &Client, cfg: &Config) -> Result<Vec<String>> {
-    if !cfg.probe_tenants.is_empty() {
-        return Ok(cfg.probe_tenants.clone());
+    if !cfg.rls.probe_tenants.is_empty() {
+        return Ok(cfg.rls.probe_tenants.clone());
     }
-    let table = crate::checks::tenants::describe_tenants_table(client, cfg).await?;
-    let sql = format!(
-        "SELECT id::text FROM {} WHERE coalesce({}, true) ORDER BY is_test DESC, id::text LIMIT {}",
-        crate::db::quote_qualified(&cfg.tenants_table),
-        table.active_expr,
-        cfg.probe_tenant_count.max(2)
-    );
-    let rows = client.query(&sql, &[]).await.map_err(|e| Error::query("choosing the tenants to probe", &e))?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    let mut tenants = crate::tenant::list(client, &cfg.tenancy).await?;
+    tenants.retain(|t| t.active);
+    tenants.sort_by_key(|t| !t.is_test); // stable: test tenants first, each group by id
+    Ok(tenants.into_iter().take(cfg.rls.probe_tenant_count.max(2)).map(|t| t.id).collect())
 }
 
 /// Runs the live probe. `client` must be a fresh connection of the application role on which
@@ -272,11 +267,11 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
         })
         .collect();
     for t in &tenants {
-        db::set_tenant(client, cfg, t).await?;
+        cfg.tenancy.context.set(client, t).await?;
         obs.reads.insert(t.clone(), count_all(client, cfg, &readable, t).await?);
         let mut fns = BTreeMap::new();
         for f in &probeable {
-            let col = quote_ident(&cfg.tenant_column);
+            let col = quote_ident(&cfg.tenancy.column);
             let sql = format!("SELECT count(*) FILTER (WHERE {col}::text = $1), count(*) FILTER (WHERE {col}::text IS DISTINCT FROM $1) FROM {} x", f.call);
             exec(client, "SAVEPOINT bridge_fn", "creating a savepoint").await?;
             match client.query_one(&sql, &[t]).await {
@@ -303,7 +298,7 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
     // 4. cross-tenant writes: the first tenant against the second, on every writable table
     if tenants.len() >= 2 {
         let (a, b) = (&tenants[0], &tenants[1]);
-        db::set_tenant(client, cfg, a).await?;
+        cfg.tenancy.context.set(client, a).await?;
         let writable: Vec<&Relation> =
             cat.relations.iter().filter(|r| r.is_table() && r.select && (r.insert || r.update || r.delete)).collect();
         let names: Vec<String> = writable.iter().map(|r| r.name.clone()).collect();
@@ -316,7 +311,7 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
                   WHERE format('%I.%I', n.nspname, c.relname) = ANY ($1)
                   GROUP BY 1",
-                &[&names, &cfg.tenant_column],
+                &[&names, &cfg.tenancy.column],
             )
             .await
             .map_err(|e| Error::query("reading the columns of writable tenant tables", &e))?;
@@ -324,7 +319,7 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
             .iter()
             .map(|r| (r.get(0), (r.get(1), r.get::<_, Option<String>>(2).unwrap_or_else(|| "text".into()))))
             .collect();
-        let tcol = quote_ident(&cfg.tenant_column);
+        let tcol = quote_ident(&cfg.tenancy.column);
         let mut attempts: Vec<(String, &str, String, bool)> = Vec::new();
         for r in writable {
             let Some((columns, ttype)) = cols.get(&r.name) else { continue };
@@ -333,7 +328,7 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
             if r.insert {
                 let select_list = columns
                     .iter()
-                    .map(|c| if *c == cfg.tenant_column { other.clone() } else { quote_ident(c) })
+                    .map(|c| if *c == cfg.tenancy.column { other.clone() } else { quote_ident(c) })
                     .collect::<Vec<_>>()
                     .join(", ");
                 let column_list = columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ");
@@ -383,11 +378,11 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
     // 5. pooled-connection leak: set the context the application's way, commit, look again
     if let Some(a) = tenants.first() {
         exec(client, "BEGIN READ ONLY", "starting the context-leak probe").await?;
-        db::set_tenant(client, cfg, a).await?;
+        cfg.tenancy.context.set(client, a).await?;
         exec(client, "COMMIT", "ending the context-leak probe's first transaction").await?;
         exec(client, "BEGIN READ ONLY", "starting the context-leak probe's second transaction").await?;
         let row = client
-            .query_one("SELECT nullif(current_setting($1, true), '')", &[&cfg.tenant_setting])
+            .query_one(&format!("SELECT nullif({}, '')", cfg.tenancy.context.read_expr()), &[])
             .await
             .map_err(|e| Error::query("reading the tenant setting after commit", &e))?;
         obs.context_after_commit = row.get(0);
@@ -400,7 +395,7 @@ pub async fn run(client: &Client, cfg: &Config, cat: &Catalog, tenants: Vec<Stri
         exec(client, "ROLLBACK", "ending the context-leak probe").await?;
         if obs.context_after_commit.is_some() {
             // leave the connection clean for whoever uses it next
-            let _ = client.batch_execute(&format!("RESET {}", cfg.tenant_setting)).await;
+            let _ = client.batch_execute(&cfg.tenancy.context.reset()).await;
         }
     }
     Ok(obs)

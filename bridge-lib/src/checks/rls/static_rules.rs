@@ -3,7 +3,7 @@
 use super::catalog::{Catalog, Policy, Relation};
 use super::rules::*;
 use crate::config::Config;
-use crate::db::{quote_ident, quote_literal};
+use crate::db::quote_ident;
 use crate::finding::{Finding, Status};
 use serde_json::json;
 
@@ -110,10 +110,9 @@ fn enable_sql(t: &str) -> String {
 }
 
 fn tenant_policy_sql(t: &str, cfg: &Config, app: &str) -> String {
-    let ctx = format!("current_setting({}, true)", quote_literal(&cfg.tenant_setting));
-    let col = quote_ident(&cfg.tenant_column);
+    let p = cfg.tenancy.policy_predicate();
     format!(
-        "CREATE POLICY tenant_isolation ON {t} AS RESTRICTIVE TO {} USING ({col} = {ctx}) WITH CHECK ({col} = {ctx});",
+        "CREATE POLICY tenant_isolation ON {t} AS RESTRICTIVE TO {} USING ({p}) WITH CHECK ({p});",
         quote_ident(app)
     )
 }
@@ -129,7 +128,7 @@ fn rel_evidence(r: &Relation) -> serde_json::Value {
 pub fn evaluate(cfg: &Config, cat: &Catalog) -> Vec<Finding> {
     let mut out = Vec::new();
     let app = &cat.role.name;
-    let tcol = &cfg.tenant_column;
+    let tcol = &cfg.tenancy.column;
 
     // the role itself
     if cat.role.bypasses() || !cat.role.bypassing_memberships.is_empty() {
@@ -171,35 +170,41 @@ pub fn evaluate(cfg: &Config, cat: &Catalog) -> Vec<Finding> {
         ));
     }
 
-    let wrong_setting = !cat.settings_read.is_empty() && !cat.settings_read.contains(&cfg.tenant_setting);
+    let wrong_setting = !cat.settings_read.is_empty() && !cat.settings_read.contains(&cfg.tenancy.context.setting);
     if wrong_setting {
         out.push(
             WRONG_SETTING
                 .finding(
                     Status::Fail,
-                    &cfg.tenant_setting,
+                    &cfg.tenancy.context.setting,
                     format!(
                         "expected policies to read `{}`, found they read {}",
-                        cfg.tenant_setting,
+                        cfg.tenancy.context.setting,
                         cat.settings_read.join(", ")
                     ),
                 )
-                .with_evidence(json!({"configured": cfg.tenant_setting, "read_by_policies": cat.settings_read}))
+                .with_evidence(
+                    json!({"configured": cfg.tenancy.context.setting, "read_by_policies": cat.settings_read}),
+                )
                 .with_remedy(format!(
                     "set BRIDGE_TENANT_SETTING={} (or change the policies to read {})",
-                    cat.settings_read[0], cfg.tenant_setting
+                    cat.settings_read[0], cfg.tenancy.context.setting
                 )),
         );
     }
     for s in &cat.role_settings {
         out.push(
             ROLE_DEFAULT
-                .finding(Status::Fail, s, format!("expected no default for `{}`, found {s}", cfg.tenant_setting))
+                .finding(
+                    Status::Fail,
+                    s,
+                    format!("expected no default for `{}`, found {s}", cfg.tenancy.context.setting),
+                )
                 .with_evidence(json!({"setting": s}))
                 .with_remedy(format!(
                     "ALTER ROLE {} RESET {};  -- or ALTER DATABASE ... RESET",
                     quote_ident(app),
-                    cfg.tenant_setting
+                    cfg.tenancy.context.setting
                 )),
         );
     }

@@ -272,6 +272,7 @@ pub fn workspace_dir() -> PathBuf {
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
+#[derive(Debug)]
 struct Output {
     status: std::process::ExitStatus,
     stdout: String,
@@ -344,4 +345,27 @@ fn simple_rows_html(rows: &[tokio_postgres::SimpleQueryMessage]) -> String {
     }
     h.push_str("</tbody></table>");
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_child_past_its_limit_is_killed_and_named() {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "sleep 30"]);
+        let began = std::time::Instant::now();
+        let e = block_on(run_bounded(cmd, Duration::from_millis(300), "`sleep 30`", None)).unwrap_err();
+        assert!(began.elapsed() < Duration::from_secs(10), "not killed: {:?}", began.elapsed());
+        assert!(matches!(e, Error::Timeout { .. }) && e.to_string().contains("`sleep 30`"), "{e}");
+    }
+
+    #[test]
+    fn a_child_reads_its_input_and_its_output_is_captured() {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "cat; echo oops >&2; exit 3"]);
+        let out = block_on(run_bounded(cmd, Duration::from_secs(20), "cat", Some(b"{\"a\":1}".to_vec()))).unwrap();
+        assert_eq!((out.stdout.as_str(), out.stderr.trim(), out.status.code()), ("{\"a\":1}", "oops", Some(3)));
+    }
 }

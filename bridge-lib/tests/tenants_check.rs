@@ -109,3 +109,38 @@ async fn suppressed_finding_counts_as_pass_and_keeps_its_reason() {
     assert_eq!(f.status, Status::Fail);
     assert_eq!(f.suppressed.as_deref(), Some("third test tenant arrives next sprint"));
 }
+
+#[tokio::test]
+async fn the_context_reset_does_what_reset_does() {
+    // the probe leaves a leaked context clean with TenantContext::reset (quoted), not an
+    // interpolated `RESET <setting>`: both must leave the same value behind
+    let demo = common::demo(Variant::Clean).await;
+    let ctx = demo.config().tenancy.context;
+    let c = bridge_lib::db::connect(&demo.app).await.unwrap();
+    let read = format!("SELECT {}", ctx.read_expr());
+    let mut after = Vec::new();
+    for reset in [format!("RESET {}", ctx.setting), ctx.reset()] {
+        c.batch_execute(&format!("SET {} = 'leaked'", ctx.setting)).await.unwrap();
+        let v: Option<String> = c.query_one(&read, &[]).await.unwrap().get(0);
+        assert_eq!(v.as_deref(), Some("leaked"));
+        c.batch_execute(&reset).await.unwrap();
+        after.push(c.query_one(&read, &[]).await.unwrap().get::<_, Option<String>>(0));
+    }
+    assert_eq!(after[0], after[1], "{after:?}");
+    assert_ne!(after[1].as_deref(), Some("leaked"));
+}
+
+#[tokio::test]
+async fn every_reader_sees_the_same_tenants() {
+    // one home for tenants: the list, the ids and the scoped tables agree with the table itself
+    let demo = common::demo(Variant::Clean).await;
+    let cfg = demo.config();
+    let c = bridge_lib::db::connect(&demo.app).await.unwrap();
+    let all = bridge_lib::tenant::list(&c, &cfg.tenancy).await.unwrap();
+    let ids = bridge_lib::tenant::ids(&c, &cfg.tenancy).await.unwrap();
+    assert_eq!(all.iter().map(|t| t.id.clone()).collect::<Vec<_>>(), ids);
+    assert_eq!(all.iter().filter(|t| t.is_test).count(), 3, "{all:#?}");
+    assert!(all.iter().any(|t| t.id == "acme" && !t.is_test && t.active), "{all:#?}");
+    let tables = bridge_lib::tenant::scoped_tables(&c, &cfg.tenancy).await.unwrap();
+    assert!(tables.contains(&"public.documents".to_string()), "{tables:?}");
+}

@@ -37,6 +37,7 @@ pub mod render;
 pub mod report;
 pub mod runner;
 pub mod secret;
+pub mod setting;
 pub mod tenant;
 
 pub use config::Config;

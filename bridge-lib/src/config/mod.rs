@@ -10,7 +10,6 @@
 //! process gets it through the serialised configuration ([`child`]) without another edit.
 
 pub mod child;
-pub mod parse;
 pub mod suppressions;
 #[cfg(test)]
 mod tests;
@@ -23,6 +22,7 @@ pub use crate::db::{redact_url, DbTarget, TlsMode};
 pub use crate::pinecone::PineconeConfig;
 pub use crate::tenant::{Tenancy, TenantContext};
 
+use crate::setting;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -64,7 +64,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self::from_lookup(parse::nothing_set).expect("the defaults parse")
+        Self::from_lookup(setting::nothing_set).expect("the defaults parse")
     }
 }
 
@@ -79,7 +79,7 @@ impl Config {
     /// variable counts as unset.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        let get: parse::Lookup = &get;
+        let get: setting::Lookup = &get;
         Ok(Config {
             database: get("DATABASE_URL").map(|url| DbTarget::parse(&url)).transpose()?,
             admin_database: get("BRIDGE_ADMIN_DATABASE_URL").map(|url| parse_admin(&url)).transpose()?,
@@ -89,7 +89,7 @@ impl Config {
             pinecone: PineconeConfig::from_lookup(get)?,
             capacity: CapacityConfig::from_lookup(get)?,
             cost: CostConfig::from_lookup(get)?,
-            suppressions: parse::or(get, "BRIDGE_SUPPRESSIONS", Vec::new(), |p| {
+            suppressions: setting::or(get, "BRIDGE_SUPPRESSIONS", Vec::new(), |p| {
                 suppressions::read(std::path::Path::new(p))
             })?,
             data_dir: get("BRIDGE_DATA_DIR").map(PathBuf::from),

@@ -1,14 +1,14 @@
 //! Pinecone settings: one field and one line of [`PineconeConfig::from_lookup`] each (the
 //! default included), plus its README line.
 
-use crate::config::parse::{self, Lookup};
 use crate::secret::Secret;
+use crate::setting::{self, Lookup};
 use crate::Result;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Pinecone settings. `Debug` hides the key, and serialising leaves it out (the notebook's
-/// child process gets it through [`crate::config`]'s explicit hand-off).
+/// child process gets it through the configuration's explicit hand-off, `config/child.rs`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PineconeConfig {
     /// The API key (`PINECONE_API_KEY`).
@@ -36,7 +36,7 @@ impl PineconeConfig {
     /// version, 5 s to connect, 10 s a request, 3 retries.
     pub fn new(api_key: impl Into<String>) -> Self {
         let key = api_key.into();
-        Self::read(&parse::nothing_set, key).expect("the defaults parse")
+        Self::read(&setting::nothing_set, key).expect("the defaults parse")
     }
 
     /// Reads the Pinecone variables: `None` when `PINECONE_API_KEY` is unset; an unset setting
@@ -50,10 +50,10 @@ impl PineconeConfig {
             api_key: Secret::new(api_key),
             index: get("PINECONE_INDEX"),
             host: get("PINECONE_INDEX_HOST"),
-            controller_url: parse::text(get, "PINECONE_CONTROLLER_URL", "https://api.pinecone.io"),
-            api_version: parse::text(get, "PINECONE_API_VERSION", super::DEFAULT_API_VERSION).trim().to_string(),
+            controller_url: setting::text(get, "PINECONE_CONTROLLER_URL", "https://api.pinecone.io"),
+            api_version: setting::text(get, "PINECONE_API_VERSION", super::DEFAULT_API_VERSION).trim().to_string(),
             connect_timeout: Duration::from_secs(5),
-            request_timeout: parse::number(
+            request_timeout: setting::number(
                 get,
                 "BRIDGE_PINECONE_TIMEOUT_SECS",
                 10.0,
@@ -62,7 +62,7 @@ impl PineconeConfig {
                 "set it to a number such as 10",
             )
             .map(Duration::from_secs_f64)?,
-            max_retries: parse::number(
+            max_retries: setting::number(
                 get,
                 "BRIDGE_PINECONE_RETRIES",
                 3,

@@ -9,8 +9,8 @@ mod table;
 pub use context::TenantContext;
 pub use table::{describe, ids, list, scoped_tables, Tenant, TenantsTable};
 
-use crate::config::parse::{self, Lookup};
 use crate::db::{quote_ident, quote_qualified};
+use crate::setting::{self, Lookup};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +28,7 @@ pub struct Tenancy {
 
 impl Default for Tenancy {
     fn default() -> Self {
-        Self::from_lookup(&parse::nothing_set).expect("the defaults parse")
+        Self::from_lookup(&setting::nothing_set).expect("the defaults parse")
     }
 }
 
@@ -36,7 +36,7 @@ impl Tenancy {
     /// Reads `BRIDGE_TENANTS_TABLE`, `BRIDGE_TENANT_COLUMN`, `BRIDGE_TENANT_SETTING` and
     /// `BRIDGE_TENANT_CONTEXT_SQL`; an unset one takes its default.
     pub fn from_lookup(get: Lookup) -> Result<Self> {
-        let setting = parse::or(get, "BRIDGE_TENANT_SETTING", TenantContext::default().setting, |v| {
+        let setting = setting::or(get, "BRIDGE_TENANT_SETTING", TenantContext::default().setting, |v| {
             if v.contains('.') {
                 Ok(v.to_string())
             } else {
@@ -59,8 +59,8 @@ impl Tenancy {
             })
             .transpose()?;
         Ok(Tenancy {
-            table: parse::name(get, "BRIDGE_TENANTS_TABLE", "tenants")?,
-            column: parse::name(get, "BRIDGE_TENANT_COLUMN", "tenant_id")?,
+            table: setting::name(get, "BRIDGE_TENANTS_TABLE", "tenants")?,
+            column: setting::name(get, "BRIDGE_TENANT_COLUMN", "tenant_id")?,
             context: TenantContext { setting, template },
         })
     }

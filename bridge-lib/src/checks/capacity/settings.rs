@@ -1,7 +1,7 @@
 //! Settings of the capacity check (#3): one field and one line of [`CapacityConfig::from_lookup`]
 //! each (the default included), plus its README line.
 
-use crate::config::parse::{self, Lookup};
+use crate::setting::{self, Lookup};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -30,7 +30,7 @@ pub struct CapacityConfig {
 
 impl Default for CapacityConfig {
     fn default() -> Self {
-        Self::from_lookup(&parse::nothing_set).expect("the defaults parse")
+        Self::from_lookup(&setting::nothing_set).expect("the defaults parse")
     }
 }
 
@@ -40,10 +40,10 @@ impl CapacityConfig {
         Ok(CapacityConfig {
             snapshot: get("BRIDGE_PINECONE_SNAPSHOT").map(PathBuf::from),
             history: get("BRIDGE_CAPACITY_HISTORY").map(PathBuf::from),
-            tier_quotas: parse::or(get, "BRIDGE_TIER_QUOTAS", default_quotas(), parse_tier_quotas)?,
-            namespace_prefix: parse::text(get, "BRIDGE_NAMESPACE_PREFIX", ""),
-            namespace_limit: parse::or(get, "BRIDGE_NAMESPACE_LIMIT", 100_000, namespace_limit)?,
-            horizon_days: parse::number(
+            tier_quotas: setting::or(get, "BRIDGE_TIER_QUOTAS", default_quotas(), parse_tier_quotas)?,
+            namespace_prefix: setting::text(get, "BRIDGE_NAMESPACE_PREFIX", ""),
+            namespace_limit: setting::or(get, "BRIDGE_NAMESPACE_LIMIT", 100_000, namespace_limit)?,
+            horizon_days: setting::number(
                 get,
                 "BRIDGE_CAPACITY_HORIZON_DAYS",
                 30.0,

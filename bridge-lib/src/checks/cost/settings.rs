@@ -1,7 +1,7 @@
 //! Settings of the cost reconciliation check (#2): one field and one line of
 //! [`CostConfig::from_lookup`] each (the default included), plus its README line.
 
-use crate::config::parse::{self, Lookup};
+use crate::setting::{self, Lookup};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -35,11 +35,11 @@ impl LedgerColumns {
 
     fn from_lookup(get: Lookup) -> Result<Self> {
         Ok(LedgerColumns {
-            tenant: parse::name(get, "BRIDGE_COST_COL_TENANT", "tenant_id")?,
-            provider: parse::name(get, "BRIDGE_COST_COL_PROVIDER", "provider")?,
-            model: parse::name(get, "BRIDGE_COST_COL_MODEL", "model")?,
-            time: parse::name(get, "BRIDGE_COST_COL_TIME", "occurred_at")?,
-            cost: parse::name(get, "BRIDGE_COST_COL_COST", "cost_usd")?,
+            tenant: setting::name(get, "BRIDGE_COST_COL_TENANT", "tenant_id")?,
+            provider: setting::name(get, "BRIDGE_COST_COL_PROVIDER", "provider")?,
+            model: setting::name(get, "BRIDGE_COST_COL_MODEL", "model")?,
+            time: setting::name(get, "BRIDGE_COST_COL_TIME", "occurred_at")?,
+            cost: setting::name(get, "BRIDGE_COST_COL_COST", "cost_usd")?,
         })
     }
 }
@@ -77,7 +77,7 @@ pub struct CostConfig {
 
 impl Default for CostConfig {
     fn default() -> Self {
-        Self::from_lookup(&parse::nothing_set).expect("the defaults parse")
+        Self::from_lookup(&setting::nothing_set).expect("the defaults parse")
     }
 }
 
@@ -85,10 +85,10 @@ impl CostConfig {
     /// Reads the `BRIDGE_COST_*`, `BRIDGE_BILLED_FILES` and `BRIDGE_ALLOCATED_FILES` variables;
     /// an unset one takes its default.
     pub fn from_lookup(get: Lookup) -> Result<Self> {
-        let paths = |var| parse::list(get, var, &[]).into_iter().map(PathBuf::from).collect();
-        let lower = |var, default| parse::list(get, var, default).iter().map(|s| s.to_lowercase()).collect();
+        let paths = |var| setting::list(get, var, &[]).into_iter().map(PathBuf::from).collect();
+        let lower = |var, default| setting::list(get, var, default).iter().map(|s| s.to_lowercase()).collect();
         let fraction = |var, default| {
-            parse::number(
+            setting::number(
                 get,
                 var,
                 default,
@@ -100,14 +100,14 @@ impl CostConfig {
         let c = CostConfig {
             billed_files: paths("BRIDGE_BILLED_FILES"),
             allocated_files: paths("BRIDGE_ALLOCATED_FILES"),
-            table: parse::name(get, "BRIDGE_COST_TABLE", "usage_events")?,
+            table: setting::name(get, "BRIDGE_COST_TABLE", "usage_events")?,
             columns: LedgerColumns::from_lookup(get)?,
             warn: fraction("BRIDGE_COST_WARN", 0.05)?,
             fail: fraction("BRIDGE_COST_FAIL", 0.10)?,
-            currency: parse::text(get, "BRIDGE_COST_CURRENCY", "USD").trim().to_uppercase(),
+            currency: setting::text(get, "BRIDGE_COST_CURRENCY", "USD").trim().to_uppercase(),
             providers: lower("BRIDGE_COST_PROVIDERS", &["openai", "anthropic", "pinecone"]),
             unallocatable: lower("BRIDGE_COST_UNALLOCATABLE", &["tax", "credit", "minimum", "purchase"]),
-            top_tenants: parse::number(
+            top_tenants: setting::number(
                 get,
                 "BRIDGE_COST_TOP_TENANTS",
                 10,

@@ -1,7 +1,7 @@
 //! Settings of the RLS check (#1): one field and one line of [`RlsConfig::from_lookup`] each
 //! (the default included), plus its README line.
 
-use crate::config::parse::{self, Lookup};
+use crate::setting::{self, Lookup};
 use serde::{Deserialize, Serialize};
 
 /// Settings of the RLS check (#1). Where tenants live and how their context is set are shared
@@ -20,7 +20,7 @@ pub struct RlsConfig {
 
 impl Default for RlsConfig {
     fn default() -> Self {
-        Self::from_lookup(&parse::nothing_set)
+        Self::from_lookup(&setting::nothing_set)
     }
 }
 
@@ -28,9 +28,9 @@ impl RlsConfig {
     /// Reads `BRIDGE_PROBE_TENANTS` and `BRIDGE_TENANT_TABLES`; an unset one takes its default.
     pub fn from_lookup(get: Lookup) -> Self {
         RlsConfig {
-            probe_tenants: parse::list(get, "BRIDGE_PROBE_TENANTS", &[]),
+            probe_tenants: setting::list(get, "BRIDGE_PROBE_TENANTS", &[]),
             probe_tenant_count: 3,
-            tenant_tables: parse::list(get, "BRIDGE_TENANT_TABLES", &[]),
+            tenant_tables: setting::list(get, "BRIDGE_TENANT_TABLES", &[]),
         }
     }
 }

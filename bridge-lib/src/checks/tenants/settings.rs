@@ -1,7 +1,7 @@
 //! Settings of the tenants check (#4): one field and one line of [`TenantsConfig::from_lookup`]
 //! each (the default included), plus its README line.
 
-use crate::config::parse::{self, Lookup};
+use crate::setting::{self, Lookup};
 use crate::Result;
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +14,7 @@ pub struct TenantsConfig {
 
 impl Default for TenantsConfig {
     fn default() -> Self {
-        Self::from_lookup(&parse::nothing_set).expect("the defaults parse")
+        Self::from_lookup(&setting::nothing_set).expect("the defaults parse")
     }
 }
 
@@ -22,7 +22,7 @@ impl TenantsConfig {
     /// Reads `BRIDGE_MIN_TEST_TENANTS`; unset, it takes its default.
     pub fn from_lookup(get: Lookup) -> Result<Self> {
         Ok(TenantsConfig {
-            min_test_tenants: parse::number(
+            min_test_tenants: setting::number(
                 get,
                 "BRIDGE_MIN_TEST_TENANTS",
                 3,

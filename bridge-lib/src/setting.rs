@@ -1,12 +1,13 @@
 //! Reading one setting from a variable: each helper takes the lookup, the variable and the
 //! default, so a setting is one line in its owner's `from_lookup` (the default included, which
-//! `Default` then reuses).
+//! `Default` then reuses). The owners (each check's `settings.rs`, `tenant`, `pinecone`) use
+//! only this, not `config`, which aggregates them: this module depends on nothing of theirs.
 
 use crate::{Error, Result};
 use std::str::FromStr;
 
 /// A variable lookup that answers only for variables that are set and not blank
-/// ([`crate::Config::from_lookup`] filters the blanks out before the owners see it).
+/// (`Config::from_lookup` filters the blanks out before the owners see it).
 pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// A lookup with no variable set: every setting takes its default.

@@ -48,7 +48,7 @@ async fn main() {
 
     for probe in [3, TENANTS] {
         let mut cfg = demo.config();
-        cfg.probe_tenant_count = probe;
+        cfg.rls.probe_tenant_count = probe;
         for run in 1..=2 {
             let t = Instant::now();
             let o = run_check(&cfg, CheckId::Rls).await;
@@ -62,7 +62,7 @@ async fn main() {
         }
     }
     let mut cfg = demo.config();
-    cfg.rls_prove = true;
+    cfg.rls.prove = true;
     let t = Instant::now();
     let o = run_check(&cfg, CheckId::Rls).await;
     let secs = t.elapsed().as_secs_f64();

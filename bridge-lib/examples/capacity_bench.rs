@@ -45,8 +45,14 @@ fn main() {
     let _ = write!(body, "}},\"dimension\":1536,\"indexFullness\":0.0,\"totalVectorCount\":{},\"metric\":\"cosine\",\"vectorType\":\"dense\"}}", (0..n).map(count).sum::<u64>());
     let built = t.elapsed();
 
-    let tenants: Vec<Tenant> =
-        (0..n).map(|i| Tenant { id: format!("tenant-{i:06}"), tier: tiers[i % 3].to_string(), active: true }).collect();
+    let tenants: Vec<Tenant> = (0..n)
+        .map(|i| Tenant {
+            id: format!("tenant-{i:06}"),
+            tier: tiers[i % 3].to_string(),
+            active: true,
+            ..Tenant::default()
+        })
+        .collect();
     let weeks: i64 = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(4);
     let history: Vec<(i64, Snapshot)> = (0..weeks)
         .map(|w| {

@@ -35,6 +35,8 @@ pub mod render;
 pub mod report;
 pub mod runner;
 pub mod secret;
+pub mod setting;
+pub mod tenant;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -5,9 +5,8 @@
 //! a seed file, runs it once per new tenant with the tenant context set transaction-locally.
 //! Everything runs in one transaction. A dry run returns the SQL and changes nothing.
 
-use crate::checks::tenants::describe_tenants_table;
 use crate::config::Config;
-use crate::db::{self, quote_ident, quote_literal, quote_qualified};
+use crate::db::{self, quote_ident, quote_literal};
 use crate::{Error, Result};
 
 /// What provisioning will do (or did).
@@ -42,63 +41,32 @@ pub async fn plan(cfg: &Config, count: usize, seed_sql: Option<&str>) -> Result<
         )
     })?;
     let client = db::connect(target).await?;
-    let table = describe_tenants_table(&client, cfg).await?;
-    let t = quote_qualified(&cfg.tenants_table);
-    let existing: Vec<String> = db::query(
-        &client,
-        "listing test tenants",
-        &format!("SELECT id::text FROM {t} WHERE is_test AND coalesce({}, false) ORDER BY 1", table.active_expr),
-        &[],
-    )
-    .await?
-    .iter()
-    .map(|r| r.get(0))
-    .collect();
+    let table = crate::tenant::describe(&client, &cfg.tenancy).await?;
+    let t = &table.name_sql;
+    let all = table.list(&client).await?;
+    let existing: Vec<String> = all.iter().filter(|x| x.is_test && x.active).map(|x| x.id.clone()).collect();
     let mut plan = Plan { existing: existing.clone(), new_tenants: Vec::new(), statements: Vec::new() };
     if existing.len() >= count {
         return Ok(plan);
     }
-    let all_ids: Vec<String> = db::query(&client, "listing tenant ids", &format!("SELECT id::text FROM {t}"), &[])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let test_tiers: Vec<String> =
-        db::query(&client, "listing test tiers", &format!("SELECT tier::text FROM {t} WHERE is_test"), &[])
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+    let all_ids: Vec<&str> = all.iter().map(|x| x.id.as_str()).collect();
+    let test_tiers: Vec<&str> = all.iter().filter(|x| x.is_test).map(|x| x.tier.as_str()).collect();
     let mut tiers: Vec<String> =
-        db::query(&client, "listing tiers", &format!("SELECT DISTINCT tier::text FROM {t} ORDER BY 1"), &[])
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        all.iter().map(|x| x.tier.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     if tiers.is_empty() {
         tiers = DEFAULT_TIERS.iter().map(|s| s.to_string()).collect();
     }
     // tiers not yet used by a test tenant come first
-    tiers.sort_by_key(|tier| test_tiers.iter().filter(|x| *x == tier).count());
+    tiers.sort_by_key(|tier| test_tiers.iter().filter(|x| **x == tier.as_str()).count());
 
     let id_type = table.columns.get("id").cloned().unwrap_or_default();
-    let max_numeric: i64 = if is_integer(&id_type) {
-        db::query(&client, "reading the largest id", &format!("SELECT coalesce(max(id), 0)::bigint FROM {t}"), &[])
-            .await?[0]
-            .get(0)
-    } else {
-        0
-    };
+    // the largest integer id (0 when there is none, or the ids are not integers)
+    let max_numeric: i64 =
+        all.iter().filter_map(|x| x.id.parse::<i64>().ok()).max().filter(|_| is_integer(&id_type)).unwrap_or(0);
     let mut n = 0;
     // optional columns: a name, and the active flag in whichever form the table has
     let has_name = table.columns.contains_key("name");
-    let active_col = if table.columns.get("active").map(String::as_str) == Some("boolean") {
-        Some(("active", "true"))
-    } else if table.columns.contains_key("status") {
-        Some(("status", "'active'"))
-    } else {
-        None
-    };
+    let active_col = table.active_column();
     for i in 0..(count - existing.len()) {
         let id = loop {
             n += 1;
@@ -109,7 +77,7 @@ pub async fn plan(cfg: &Config, count: usize, seed_sql: Option<&str>) -> Result<
             } else {
                 format!("bridge-test-{n}")
             };
-            if !all_ids.contains(&candidate) {
+            if !all_ids.contains(&candidate.as_str()) {
                 break candidate;
             }
         };
@@ -131,11 +99,7 @@ pub async fn plan(cfg: &Config, count: usize, seed_sql: Option<&str>) -> Result<
             vals.join(", ")
         ));
         if let Some(seed) = seed_sql {
-            plan.statements.push(format!(
-                "SELECT set_config({}, {}, true)",
-                quote_literal(&cfg.tenant_setting),
-                quote_literal(&id)
-            ));
+            plan.statements.push(cfg.tenancy.context.statement(&id));
             plan.statements.push(seed.trim().trim_end_matches(';').to_string());
         }
         plan.new_tenants.push((id, tier));

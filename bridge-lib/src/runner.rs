@@ -42,19 +42,8 @@ pub async fn run_checks(cfg: &Config, only: &[CheckId]) -> Report {
 
 /// Last line of defence: no configured secret survives into an error message.
 fn scrub(cfg: &Config, e: Error) -> Error {
-    let mut text = e.to_string();
-    let secrets = [
-        cfg.database.as_ref().and_then(|d| d.password()),
-        cfg.admin_database.as_ref().and_then(|d| d.password()),
-        cfg.pinecone.as_ref().map(|p| &p.api_key),
-    ];
-    let mut changed = false;
-    for s in secrets.into_iter().flatten() {
-        let t = s.scrub(&text);
-        changed |= t != text;
-        text = t;
-    }
-    if changed {
+    let text = cfg.scrub(&e.to_string());
+    if text != e.to_string() {
         Error::Query { context: "running the check".into(), reason: text }
     } else {
         e

@@ -4,7 +4,7 @@ use std::fmt;
 
 /// A password or API key. `Debug` and `Display` print `[redacted]`; only [`Secret::expose`]
 /// gives the value, and only code that sends it to its service calls that.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secret(String);
 
 impl Secret {

@@ -135,3 +135,36 @@ fn planted_secrets_never_show() {
     }
     assert!(shown.iter().any(|t| t.contains("password")), "the errors should say the password is wrong: {shown:#?}");
 }
+
+#[test]
+fn the_child_gets_the_configuration_on_stdin_and_none_in_its_environment() {
+    // a stand-in `bridge` that records its environment and stdin, then answers nothing
+    let dir = std::env::temp_dir().join(format!("bridge-child-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("bridge");
+    std::fs::write(&script, "#!/bin/sh\nenv > \"$0.env\"\ncat > \"$0.stdin\"\necho \"$@\" > \"$0.args\"\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // variables of ours in the parent's environment must not reach the child
+    std::env::set_var("BRIDGE_LEAK_PROBE", "parent-only");
+    std::env::set_var("PINECONE_LEAK_PROBE", "parent-only");
+    let mut env = env_on(Variant::Clean);
+    env.bridge_bin = Some(script.clone());
+    env.config.suppressions = vec![("TEN001:tenants".into(), "travels to the child".into())];
+    env.config.pinecone = Some(PineconeConfig::new("pc-child-key"));
+    let o = env.check_with_binary(CheckId::Tenants);
+    assert_eq!(o.status, CheckStatus::Error, "the stand-in writes no report: {o:#?}");
+    let read = |ext: &str| std::fs::read_to_string(script.with_extension(ext)).unwrap();
+    let child_env = read("env");
+    assert!(child_env.contains("PATH="), "the rest of the environment is inherited: {child_env}");
+    for line in child_env.lines() {
+        let name = line.split('=').next().unwrap_or("");
+        assert!(!bridge_lib::config::is_config_var(name), "the child's environment has {name}");
+    }
+    assert!(read("args").contains("check --config-stdin --only tenants --format json"), "{}", read("args"));
+    let back = bridge_lib::Config::from_child_json(&read("stdin")).unwrap();
+    assert_eq!(serde_json::to_value(&back).unwrap(), serde_json::to_value(&env.config).unwrap());
+    assert_eq!(back.database.unwrap().redacted(), env.config.database.as_ref().unwrap().redacted());
+    assert_eq!(back.pinecone.unwrap().api_key.expose(), "pc-child-key");
+    assert_eq!(back.suppressions, env.config.suppressions);
+    let _ = std::fs::remove_dir_all(&dir);
+}

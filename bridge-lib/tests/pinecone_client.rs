@@ -113,7 +113,12 @@ async fn pod_index_fullness_is_measured_and_no_namespace_list_is_asked_for() {
     let cfg = config(pinecone(&server));
     let u = gather_usage(&cfg).await.unwrap();
     assert_eq!((u.kind, u.index.as_ref().unwrap().pod_type.as_deref()), (IndexKind::Pod, Some("p1.x1")));
-    let tenants = [bridge_lib::checks::capacity::Tenant { id: "acme".into(), tier: "enterprise".into(), active: true }];
+    let tenants = [bridge_lib::checks::capacity::Tenant {
+        id: "acme".into(),
+        tier: "enterprise".into(),
+        active: true,
+        ..Default::default()
+    }];
     let e = evaluate(&cfg, &u, &tenants, &[]);
     let f = e.findings.iter().find(|f| f.code == "CAP003").unwrap();
     assert_eq!(f.status, Status::Warn);

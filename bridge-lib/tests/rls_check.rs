@@ -303,7 +303,7 @@ async fn role_default_tenant_is_flagged_and_opens_no_context_reads() {
 async fn wrong_tenant_setting_is_named_and_the_probe_is_inconclusive() {
     let demo = common::demo(Variant::Clean).await;
     let mut cfg = demo.config();
-    cfg.tenant_setting = "app.tenant".into();
+    cfg.tenancy.context.setting = "app.tenant".into();
     let o = audit_with(cfg).await;
     let f = o.findings.iter().find(|f| f.code == "RLS016").expect("RLS016");
     assert!(f.detail.contains("found they read app.current_tenant"), "{}", f.detail);
@@ -316,7 +316,7 @@ async fn wrong_tenant_setting_is_named_and_the_probe_is_inconclusive() {
 async fn session_level_set_leaks_into_the_next_transaction() {
     let demo = common::demo(Variant::Clean).await;
     let mut cfg = demo.config();
-    cfg.tenant_context_sql = Some("SET app.current_tenant = {tenant}".into());
+    cfg.tenancy.context.template = Some("SET app.current_tenant = {tenant}".into());
     let o = audit_with(cfg).await;
     let f = o.findings.iter().find(|f| f.code == "RLS024").unwrap();
     assert_eq!(f.status, Status::Fail, "{f:?}");
@@ -348,7 +348,7 @@ async fn unreadable_relation_is_reported_and_the_audit_goes_on() {
 async fn a_tenant_without_rows_makes_the_probe_inconclusive_not_green() {
     let demo = common::demo(Variant::Clean).await;
     let mut cfg = demo.config();
-    cfg.probe_tenants = vec!["test-alpha".into(), "nobody".into()];
+    cfg.rls.probe_tenants = vec!["test-alpha".into(), "nobody".into()];
     let o = audit_with(cfg).await;
     assert!(keyed(&o, "RLS025").contains(&"RLS025:rows"), "{:#?}", o.findings);
     assert_eq!(o.status, CheckStatus::Warn);
@@ -396,7 +396,7 @@ async fn server_going_away_mid_audit_is_an_error_not_a_hang() {
 async fn a_tenant_column_that_does_not_exist_is_an_error_not_a_pass() {
     let demo = common::demo(Variant::Clean).await;
     let mut cfg = demo.config();
-    cfg.tenant_column = "org_id".into();
+    cfg.tenancy.column = "org_id".into();
     let o = run_check(&cfg, CheckId::Rls).await;
     assert_eq!(o.status, CheckStatus::Error);
     let e = o.error.unwrap();

@@ -153,7 +153,7 @@ async fn a_context_statement_that_commits_stops_prove_before_anything_is_planted
     use bridge_lib::checks::rls::{catalog, prove};
     let demo = common::demo(Variant::Clean).await;
     let mut cfg = demo.config();
-    cfg.tenant_context_sql = Some("SELECT set_config('app.current_tenant', {tenant}, true); COMMIT".into());
+    cfg.tenancy.context.template = Some("SELECT set_config('app.current_tenant', {tenant}, true); COMMIT".into());
     let client = bridge_lib::db::connect(&demo.app).await.unwrap();
     let cat = catalog::read(&client, &cfg).await.unwrap();
     let before = fingerprint(&demo).await;

@@ -87,7 +87,7 @@ async fn configured_tenant_column_names_find_tables_without_a_foreign_key() {
     let o = audit(&demo).await;
     assert!(problems_with(&o, "ledgers").is_empty(), "not a tenant table by default: {:#?}", o.findings);
     let mut cfg = demo.config();
-    cfg.tenant_columns = vec!["org_id".into(), "account_id".into()];
+    cfg.rls.tenant_columns = vec!["org_id".into(), "account_id".into()];
     let o = audit_with(&demo, cfg.clone()).await;
     assert_eq!(keyed(&o, "RLS001"), ["RLS001:public.ledgers"]);
     assert!(keyed(&o, "RLS021").contains(&"RLS021:public.ledgers"), "probed by account_id: {:#?}", o.findings);

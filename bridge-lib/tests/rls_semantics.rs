@@ -82,10 +82,10 @@ async fn a_configured_shared_marker_counts_as_shared() {
     )
     .await;
     let mut cfg = demo.config();
-    cfg.probe_tenants = vec!["acme".into(), "globex".into()];
+    cfg.rls.probe_tenants = vec!["acme".into(), "globex".into()];
     let o = audit_with(&demo, cfg.clone()).await;
     assert_eq!(keyed(&o, "RLS021"), ["RLS021:public.prompt_templates"], "without the marker 'global' is a tenant");
-    cfg.shared_tenants = vec!["global".into()];
+    cfg.rls.shared_tenants = vec!["global".into()];
     let o = audit_with(&demo, cfg).await;
     assert_eq!(o.status, CheckStatus::Pass, "{:#?}", problems(&o));
 }
@@ -186,7 +186,7 @@ async fn probe_writes_all_runs_every_probe_and_says_what_may_have_fired() {
     let demo = common::demo(Variant::Clean).await;
     common::admin_exec(&demo, TRIGGER).await;
     let mut cfg = demo.config();
-    cfg.probe_writes = ProbeWrites::All;
+    cfg.rls.probe_writes = ProbeWrites::All;
     let o = audit_with(&demo, cfg).await;
     assert_eq!(keyed(&o, "RLS045"), ["RLS045:public.documents"]);
     assert!(keyed(&o, "RLS044").is_empty());
@@ -198,7 +198,7 @@ async fn probe_writes_all_runs_every_probe_and_says_what_may_have_fired() {
 async fn probe_writes_off_probes_nothing_and_warns() {
     let demo = common::demo(Variant::Clean).await;
     let mut cfg = demo.config();
-    cfg.probe_writes = ProbeWrites::Off;
+    cfg.rls.probe_writes = ProbeWrites::Off;
     let o = audit_with(&demo, cfg).await;
     assert_eq!(o.status, CheckStatus::Warn, "{:#?}", problems(&o));
     assert_eq!(keyed(&o, "RLS044"), ["RLS044:off"]);
@@ -226,7 +226,7 @@ async fn a_backslash_id_under_standard_conforming_strings_off_changes_nothing() 
     )
     .await;
     let mut cfg = demo.config();
-    cfg.probe_tenants = vec![id, "acme".into()];
+    cfg.rls.probe_tenants = vec![id, "acme".into()];
     let o = audit_with(&demo, cfg).await;
     assert!(keyed(&o, "RLS023").is_empty(), "{:#?}", o.findings);
 }

@@ -57,7 +57,7 @@ async fn rows_are_counted_under_the_tenants_own_context() {
     // provisioned: the check must not pass by reading rows it cannot see.
     let demo = common::demo(Variant::Clean).await;
     let mut cfg = demo.config();
-    cfg.tenant_setting = "app.wrong_setting".into();
+    cfg.tenancy.context.setting = "app.wrong_setting".into();
     let o = run_check(&cfg, CheckId::Tenants).await;
     assert_eq!(status(&o, "TEN001"), vec![Status::Fail], "{o:#?}");
     assert_eq!(status(&o, "TEN003").len(), 3);
@@ -67,7 +67,7 @@ async fn rows_are_counted_under_the_tenants_own_context() {
 async fn missing_tenants_table_is_an_error_that_names_the_fix() {
     let demo = common::demo(Variant::Clean).await;
     let mut cfg = demo.config();
-    cfg.tenants_table = "customers".into();
+    cfg.tenancy.table = "customers".into();
     let o = run_check(&cfg, CheckId::Tenants).await;
     assert_eq!(o.status, CheckStatus::Error);
     let e = o.error.unwrap();
@@ -108,4 +108,39 @@ async fn suppressed_finding_counts_as_pass_and_keeps_its_reason() {
     let f = o.findings.iter().find(|f| f.code == "TEN001").unwrap();
     assert_eq!(f.status, Status::Fail);
     assert_eq!(f.suppressed.as_deref(), Some("third test tenant arrives next sprint"));
+}
+
+#[tokio::test]
+async fn the_context_reset_does_what_reset_does() {
+    // the probe leaves a leaked context clean with TenantContext::reset (quoted), not an
+    // interpolated `RESET <setting>`: both must leave the same value behind
+    let demo = common::demo(Variant::Clean).await;
+    let ctx = demo.config().tenancy.context;
+    let c = bridge_lib::db::connect(&demo.app).await.unwrap();
+    let read = format!("SELECT {}", ctx.read_expr());
+    let mut after = Vec::new();
+    for reset in [format!("RESET {}", ctx.setting), ctx.reset()] {
+        c.batch_execute(&format!("SET {} = 'leaked'", ctx.setting)).await.unwrap();
+        let v: Option<String> = c.query_one(&read, &[]).await.unwrap().get(0);
+        assert_eq!(v.as_deref(), Some("leaked"));
+        c.batch_execute(&reset).await.unwrap();
+        after.push(c.query_one(&read, &[]).await.unwrap().get::<_, Option<String>>(0));
+    }
+    assert_eq!(after[0], after[1], "{after:?}");
+    assert_ne!(after[1].as_deref(), Some("leaked"));
+}
+
+#[tokio::test]
+async fn every_reader_sees_the_same_tenants() {
+    // one home for tenants: the list, the ids and the scoped tables agree with the table itself
+    let demo = common::demo(Variant::Clean).await;
+    let cfg = demo.config();
+    let c = bridge_lib::db::connect(&demo.app).await.unwrap();
+    let all = bridge_lib::tenant::list(&c, &cfg.tenancy).await.unwrap();
+    let ids = bridge_lib::tenant::ids(&c, &cfg.tenancy).await.unwrap();
+    assert_eq!(all.iter().map(|t| t.id.clone()).collect::<Vec<_>>(), ids);
+    assert_eq!(all.iter().filter(|t| t.is_test).count(), 3, "{all:#?}");
+    assert!(all.iter().any(|t| t.id == "acme" && !t.is_test && t.active), "{all:#?}");
+    let tables = bridge_lib::tenant::scoped_tables(&c, &cfg.tenancy).await.unwrap();
+    assert!(tables.contains(&"public.documents".to_string()), "{tables:?}");
 }

@@ -7,7 +7,7 @@
 //! as well, so the figures are right even where isolation is broken.
 
 use crate::config::Config;
-use crate::db::{quote_ident, quote_qualified};
+use crate::db::quote_qualified;
 use crate::render::html::esc;
 use crate::{Error, Result};
 use std::fmt::Write;
@@ -139,14 +139,7 @@ pub async fn preview(cfg: &Config, a: &Assumptions) -> Result<Preview> {
     })?;
     let mut client = crate::db::connect(target).await?;
     let tx = crate::db::read_only(&mut client).await?;
-    let list = format!("SELECT id::text, tier::text FROM {} ORDER BY id::text", quote_qualified(&cfg.tenants_table));
-    let tenants: Vec<(String, String)> = tx
-        .query(&list, &[])
-        .await
-        .map_err(|e| Error::query("listing tenants", &e))?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    let tenants = crate::tenant::list(&tx, &cfg.tenancy).await?;
     let sql = format!(
         "SELECT count(*)::float8,
                 count(*) FILTER (WHERE input_tokens + output_tokens <= $2)::float8,
@@ -155,11 +148,11 @@ pub async fn preview(cfg: &Config, a: &Assumptions) -> Result<Preview> {
                 coalesce(extract(epoch FROM max(occurred_at) - min(occurred_at)) / 86400.0, 0)::float8
            FROM {} WHERE {}::text = $1 AND provider = ANY($3)",
         quote_qualified(&a.usage_table),
-        quote_ident(&cfg.tenant_column)
+        cfg.tenancy.column_sql()
     );
     let mut out = Vec::new();
-    for (id, tier) in tenants {
-        crate::db::set_tenant(&tx, cfg, &id).await?;
+    for crate::tenant::Tenant { id, tier, .. } in tenants {
+        cfg.tenancy.context.set(&tx, &id).await?;
         let r = tx
             .query_one(&sql, &[&id, &a.small_request_tokens, &a.llm_providers])
             .await

@@ -163,15 +163,13 @@ impl Env {
         crate::checks::runs_here(id, &self.config) || self.config.is_unconfigured()
     }
 
-    /// Runs one check through `bridge check --only ID --format json`, passing this
-    /// configuration to the child as environment variables (nothing else of ours is
-    /// inherited, and it runs outside the working directory so no `.env` leaks in), and reads
-    /// the outcome back. Suppressions are applied here.
+    /// Runs one check through `bridge check --config-stdin --only ID --format json`, writing
+    /// this whole configuration (secrets and suppressions included) as JSON to the child's
+    /// stdin, and reads the outcome back. The child reads no configuration variable and gets
+    /// none: every `BRIDGE_*`, `PINECONE_*` and `DATABASE_URL` is removed from its environment.
+    /// It applies the suppressions itself.
     pub fn check_with_binary(&self, id: CheckId) -> CheckOutcome {
-        match self.run_binary(id) {
-            Ok(o) => o.apply_suppressions(&self.config.suppressions),
-            Err(e) => CheckOutcome::errored(id, &e),
-        }
+        self.run_binary(id).unwrap_or_else(|e| CheckOutcome::errored(id, &e))
     }
 
     /// The report and verdict from outcomes already computed in earlier cells (no check runs

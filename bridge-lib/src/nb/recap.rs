@@ -5,9 +5,7 @@
 //! Everything is read on the application's connection in a read-only transaction, each
 //! tenant's rows under its own tenant context, as the application would.
 
-use crate::checks::tenants::{describe_tenants_table, tenant_scoped_tables};
 use crate::config::Config;
-use crate::db::{quote_ident, quote_qualified};
 use crate::render::html::{badge, esc, warning};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -66,8 +64,7 @@ pub async fn gather(cfg: &Config) -> Result<Recap> {
     let q = |e: tokio_postgres::Error, what: &str| Error::query(what, &e);
     let role: String =
         tx.query_one("SELECT current_user::text", &[]).await.map_err(|e| q(e, "reading the role"))?.get(0);
-    let table = describe_tenants_table(&tx, cfg).await?;
-    let scoped = tenant_scoped_tables(&tx, cfg).await?;
+    let scoped = crate::tenant::scoped_tables(&tx, &cfg.tenancy).await?;
 
     let rows = tx
         .query(
@@ -90,22 +87,16 @@ pub async fn gather(cfg: &Config) -> Result<Recap> {
         .map(|r| TableRls { table: r.get(0), owner: r.get(1), enabled: r.get(2), forced: r.get(3), policies: r.get(4) })
         .collect();
 
-    let sql = format!(
-        "SELECT id::text, tier::text, is_test, coalesce({}, false) FROM {} ORDER BY is_test, id::text",
-        table.active_expr,
-        quote_qualified(&cfg.tenants_table)
-    );
-    let mut tenants: Vec<TenantRow> = tx
-        .query(&sql, &[])
-        .await
-        .map_err(|e| q(e, "listing tenants"))?
-        .iter()
-        .map(|r| TenantRow { id: r.get(0), tier: r.get(1), is_test: r.get(2), active: r.get(3), rows: BTreeMap::new() })
+    let mut listed = crate::tenant::list(&tx, &cfg.tenancy).await?;
+    listed.sort_by_key(|t| t.is_test); // stable: other tenants first, each group by id
+    let mut tenants: Vec<TenantRow> = listed
+        .into_iter()
+        .map(|t| TenantRow { id: t.id, tier: t.tier, is_test: t.is_test, active: t.active, rows: BTreeMap::new() })
         .collect();
     for t in &mut tenants {
-        crate::db::set_tenant(&tx, cfg, &t.id).await?;
+        cfg.tenancy.context.set(&tx, &t.id).await?;
         for s in &scoped {
-            let sql = format!("SELECT count(*) FROM {s} WHERE {}::text = $1", quote_ident(&cfg.tenant_column));
+            let sql = format!("SELECT count(*) FROM {s} WHERE {}::text = $1", cfg.tenancy.column_sql());
             let n: i64 = tx
                 .query_one(&sql, &[&t.id])
                 .await

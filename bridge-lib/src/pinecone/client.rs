@@ -2,9 +2,9 @@
 //! OpenSSL), behind the `pinecone-api` feature: the notebook's build leaves it out and runs a
 //! live capacity check through the `bridge` binary.
 
+use super::PineconeConfig;
 use super::{data_plane_url, error_message, IndexDescription, IndexStats, NamespaceInfo, NamespacePage, ParseError};
 use super::{BACKOFF_BASE, CALL_BUDGET, MAX_PAGES, NAMESPACES_API_SINCE, PAGE_LIMIT, TOTAL_BUDGET};
-use crate::config::PineconeConfig;
 use crate::error::error_chain as chain;
 use crate::{Error, Result};
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};

@@ -15,10 +15,12 @@
 pub mod history;
 mod model;
 mod parse;
+mod settings;
 
 pub use model::Pagination;
 pub use model::{error_message, IndexDescription, IndexKind, IndexStats, NamespaceInfo, NamespacePage, NamespaceStats};
 pub use parse::ParseError;
+pub use settings::PineconeConfig;
 
 #[cfg(feature = "pinecone-api")]
 mod client;

@@ -54,8 +54,10 @@ pub async fn fingerprint(target: &DbTarget) -> Vec<(String, String)> {
 /// The `bridge` binary built for this test run.
 pub fn bridge_bin() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_bridge"));
-    for v in bridge_lib::config::ENV_VARS {
-        c.env_remove(v);
+    for (v, _) in std::env::vars_os() {
+        if v.to_str().is_some_and(bridge_lib::config::is_config_var) {
+            c.env_remove(v);
+        }
     }
     // a .env in the working directory must not leak into the tests
     c.current_dir(std::env::temp_dir());

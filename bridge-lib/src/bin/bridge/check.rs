@@ -92,7 +92,7 @@ fn enable_prove(cfg: &mut bridge_lib::Config, only: &[CheckId]) -> Result<(), Er
              of the application role, on a staging copy",
         ));
     }
-    cfg.rls_prove = true;
+    cfg.rls.prove = true;
     Ok(())
 }
 
@@ -183,6 +183,7 @@ pub async fn check(
     format: Format,
     args: GateArgs,
     rls: RlsArgs,
+    config_stdin: bool,
 ) -> Result<u8, Error> {
     // every option is read before anything runs: bad configuration exits 78 at once
     let only = parse_ids(&only)?;
@@ -196,7 +197,8 @@ pub async fn check(
     let outputs = args.output.iter().map(|s| parse_output(s)).collect::<Result<Vec<_>, _>>()?;
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     let locator = Locator { migrations: args.migrations.as_deref().map(Migrations::scan).transpose()? };
-    let (mut cfg, demo) = crate::environment(demo).await?;
+    let (mut cfg, demo) =
+        if config_stdin { (crate::config_from_stdin()?, None) } else { crate::environment(demo).await? };
     if rls.prove {
         enable_prove(&mut cfg, &only)?;
     }

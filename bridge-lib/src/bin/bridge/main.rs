@@ -46,6 +46,10 @@ enum Command {
         gate: check::GateArgs,
         #[command(flatten)]
         rls: check::RlsArgs,
+        /// The notebook's hand-off: read the whole configuration as JSON from stdin and no
+        /// configuration variable (no `.env`, no demo fallback).
+        #[arg(long, hide = true, conflicts_with = "demo")]
+        config_stdin: bool,
     },
     /// Manage test tenants.
     Tenants {
@@ -113,7 +117,9 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> u8 {
     let result = match cli.command {
-        Command::Check { demo, only, format, gate, rls } => check::check(demo, only, format, gate, rls).await,
+        Command::Check { demo, only, format, gate, rls, config_stdin } => {
+            check::check(demo, only, format, gate, rls, config_stdin).await
+        }
         Command::Tenants { command: TenantsCommand::Provision { count, dry_run, seed_sql, demo } } => {
             provision(count, dry_run, seed_sql, demo).await
         }
@@ -142,6 +148,14 @@ async fn environment(demo: Option<String>) -> Result<(Config, Option<Demo>), Err
         Some(v) => start_demo(v).await,
         None => Ok((cfg, None)),
     }
+}
+
+/// The configuration the notebook wrote to stdin (`--config-stdin`).
+pub(crate) fn config_from_stdin() -> Result<Config, Error> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .map_err(|e| Error::config(format!("cannot read the configuration from stdin: {e}"), "pipe the JSON in"))?;
+    Config::from_child_json(&text)
 }
 
 async fn start_demo(v: Variant) -> Result<(Config, Option<Demo>), Error> {

@@ -117,7 +117,7 @@ pub(crate) mod tests {
     use crate::pinecone::IndexKind;
 
     fn tenant(id: &str, tier: &str, active: bool) -> Tenant {
-        Tenant { id: id.into(), tier: tier.into(), active }
+        Tenant { id: id.into(), tier: tier.into(), active, ..Tenant::default() }
     }
 
     fn status_of(e: &Evaluation, code: &str) -> Vec<Status> {

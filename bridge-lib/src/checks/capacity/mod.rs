@@ -42,14 +42,15 @@ pub use self::snapshot::{save_snapshot, Saved};
 pub use self::usage::{gather_usage, Usage};
 pub use crate::report::data::TenantUsage;
 
-use crate::checks::tenants::describe_tenants_table;
+mod settings;
+pub use settings::{parse_tier_quotas, CapacityConfig};
+
 use crate::config::Config;
-use crate::db::{self, quote_qualified};
+use crate::db;
 use crate::finding::Rule;
 use crate::pinecone::history;
 use crate::report::{CheckId, CheckOutcome};
 use crate::{Error, Result};
-use serde::Serialize;
 use std::time::Duration;
 
 /// The share of a quota (or limit) that warns.
@@ -63,16 +64,7 @@ pub const LIST_NAMESPACES_UP_TO: usize = 10_000;
 pub static RULES: [&Rule; 9] =
     [&SKIPPED, &NEAR_QUOTA, &OVER_QUOTA, &INDEX_FULL, &NAMESPACE_LIMIT, &NO_NAMESPACE, &ORPHAN, &NO_QUOTA, &FORECAST];
 
-/// A tenant as the tenants table has it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Tenant {
-    /// The tenant id.
-    pub id: String,
-    /// Its tier.
-    pub tier: String,
-    /// Whether it is active.
-    pub active: bool,
-}
+pub use crate::tenant::Tenant;
 
 /// Reads every tenant (id, tier, active) through the application's connection.
 pub async fn read_tenants(cfg: &Config) -> Result<Vec<Tenant>> {
@@ -81,15 +73,9 @@ pub async fn read_tenants(cfg: &Config) -> Result<Vec<Tenant>> {
     };
     let mut client = db::connect(target).await?;
     let tx = db::read_only(&mut client).await?;
-    let table = describe_tenants_table(&tx, cfg).await?;
-    let sql = format!(
-        "SELECT id::text, tier::text, coalesce({}, false) FROM {} ORDER BY id::text",
-        table.active_expr,
-        quote_qualified(&cfg.tenants_table)
-    );
-    let rows = tx.query(&sql, &[]).await.map_err(|e| Error::query("listing tenants", &e))?;
+    let tenants = crate::tenant::list(&tx, &cfg.tenancy).await?;
     tx.rollback().await.map_err(|e| Error::query("rolling back", &e))?;
-    Ok(rows.iter().map(|r| Tenant { id: r.get(0), tier: r.get(1), active: r.get(2) }).collect())
+    Ok(tenants)
 }
 
 /// Runs the check.

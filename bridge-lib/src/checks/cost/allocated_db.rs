@@ -52,12 +52,8 @@ pub async fn aggregate(target: &DbTarget, cfg: &Config) -> Result<(Vec<Allocated
         .get(0);
     let mut rows = Vec::new();
     let how = if rls {
-        let ids = tx
-            .query(&format!("SELECT id::text FROM {} ORDER BY 1", quote_qualified(&cfg.tenants_table)), &[])
-            .await
-            .map_err(|e| Error::query("listing tenants", &e))?;
-        for id in ids.iter().map(|r| r.get::<_, String>(0)) {
-            db::set_tenant(&tx, cfg, &id).await?;
+        for id in crate::tenant::ids(&tx, &cfg.tenancy).await? {
+            cfg.tenancy.context.set(&tx, &id).await?;
             rows.extend(
                 tx.query(&stmt, &[])
                     .await

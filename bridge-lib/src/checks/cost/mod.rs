@@ -33,7 +33,9 @@
 //! The engine (file readers, polars) is behind the default cargo feature `cost`; a build
 //! without it (the notebook's) returns an error saying so, and [`compiled_in`] tells.
 
+mod settings;
 pub mod units;
+pub use settings::{CostConfig, LedgerColumns};
 
 #[cfg(feature = "cost")]
 mod allocated_db;
@@ -45,7 +47,7 @@ pub mod ledger;
 #[cfg(feature = "cost")]
 pub use ledger::breakdown_frame;
 
-use crate::config::{Config, CostConfig};
+use crate::config::Config;
 use crate::finding::{Finding, Rule, Status};
 use crate::report::{CheckId, CheckOutcome};
 use crate::Result;

@@ -98,7 +98,7 @@ impl Relation {
     /// The tenant key column: `tenant_key`, or the configured tenant column when unknown.
     pub fn key<'a>(&'a self, cfg: &'a Config) -> &'a str {
         if self.tenant_key.is_empty() {
-            &cfg.tenant_column
+            &cfg.tenancy.column
         } else {
             &self.tenant_key
         }
@@ -373,9 +373,10 @@ pub async fn read(client: &Client, cfg: &Config) -> Result<Catalog> {
     let q = |what: &'static str, r: std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>| {
         r.map_err(|e| Error::query(format!("reading {what} from the catalog"), &e))
     };
-    let tparam: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&tcols, &cfg.tenants_table];
-    let sparam: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&cfg.tenant_setting];
-    let cparam: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&tcols, &cfg.tenants_table, &cfg.tenant_setting];
+    let tparam: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&tcols, &cfg.tenancy.table];
+    let sparam: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&cfg.tenancy.context.setting];
+    let cparam: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
+        [&tcols, &cfg.tenancy.table, &cfg.tenancy.context.setting];
     let (role, rels, pols, views, fns, side, settings, leak, copies) = tokio::join!(
         client.query(ROLE_SQL, &[]),
         client.query(&rel_sql, &tparam),

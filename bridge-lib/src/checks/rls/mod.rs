@@ -51,8 +51,10 @@ pub mod probe;
 pub mod prove;
 pub mod repro;
 pub mod rules;
+mod settings;
 pub mod static_rules;
 pub mod writes;
+pub use settings::{ProbeWrites, RlsConfig};
 
 use crate::config::Config;
 use crate::finding::Finding;
@@ -76,13 +78,13 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     };
     let client = db::connect(target).await?;
     let mut cat = catalog::read(&client, cfg).await?;
-    if !cfg.tenant_tables.is_empty() {
-        cat.relations.retain(|r| cfg.tenant_tables.iter().any(|t| *t == r.name || *t == r.relname));
+    if !cfg.rls.tenant_tables.is_empty() {
+        cat.relations.retain(|r| cfg.rls.tenant_tables.iter().any(|t| *t == r.name || *t == r.relname));
     }
     // tables found only by a foreign key to the tenants table are audited too, but a tenant
     // column named in the configuration that nothing has is a configuration error
     let by_column = cat.relations.iter().any(|r| r.found_by == "tenant column");
-    if cat.relations.is_empty() || (cfg.tenant_tables.is_empty() && !by_column) {
+    if cat.relations.is_empty() || (cfg.rls.tenant_tables.is_empty() && !by_column) {
         return Err(crate::Error::Config {
             what: format!("no table or view with column `{}` is reachable by role `{}`: nothing to audit", cfg.tenant_column_names().join("`, `"), cat.role.name),
             fix: "set BRIDGE_TENANT_COLUMN (or BRIDGE_TENANT_COLUMNS, BRIDGE_TENANT_TABLES) to the tenant column, and connect with the application's role".into(),
@@ -102,7 +104,7 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
         "settings_read_by_policies": cat.settings_read,
         "matrix": matrix(&cat, &obs),
     });
-    if cfg.rls_prove {
+    if cfg.rls.prove {
         let mutants = prove::run(cfg, &cat, &obs.tenants).await?;
         findings.extend(rules::blind_spot::blind_spots(&mutants));
         data["mutants"] = json!(mutants);

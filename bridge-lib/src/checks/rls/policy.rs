@@ -172,7 +172,7 @@ pub fn plain_tenant_table(
     cat: &super::catalog::Catalog,
     r: &super::catalog::Relation,
 ) -> bool {
-    let (col, setting) = (&cfg.tenant_column, &cfg.tenant_setting);
+    let (col, setting) = (&cfg.tenancy.column, &cfg.tenancy.context.setting);
     let plain = |using: &str| {
         let norm: String = using.chars().filter(|c| *c != '(' && *c != ')').collect();
         let ctx = format!("current_setting'{setting}'::text");

@@ -6,7 +6,7 @@
 
 use super::catalog::{Catalog, DefinerFunction, DependentView, Relation, TenantCopy};
 use crate::config::Config;
-use crate::db::{self, quote_ident};
+use crate::db::quote_ident;
 use crate::error::sqlstate;
 use crate::{Error, Result};
 use serde::Serialize;
@@ -174,7 +174,7 @@ pub async fn tenants_named(client: &Client, cfg: &Config, values: &[String]) -> 
     }
     let sql = format!(
         "SELECT v FROM unnest($1::text[]) v WHERE EXISTS (SELECT 1 FROM {} t WHERE t.id::text = v)",
-        crate::db::quote_qualified(&cfg.tenants_table)
+        cfg.tenancy.table_sql()
     );
     let rows = client.query(&sql, &[&values]).await.ok()?;
     Some(rows.iter().map(|r| r.get(0)).collect())
@@ -183,18 +183,13 @@ pub async fn tenants_named(client: &Client, cfg: &Config, values: &[String]) -> 
 /// Picks the tenants to probe: `BRIDGE_PROBE_TENANTS`, or up to `n` active tenants from the
 /// tenants table (test tenants first).
 pub async fn probe_tenants(client: &Client, cfg: &Config) -> Result<Vec<String>> {
-    if !cfg.probe_tenants.is_empty() {
-        return Ok(cfg.probe_tenants.clone());
+    if !cfg.rls.probe_tenants.is_empty() {
+        return Ok(cfg.rls.probe_tenants.clone());
     }
-    let table = crate::checks::tenants::describe_tenants_table(client, cfg).await?;
-    let sql = format!(
-        "SELECT id::text FROM {} WHERE coalesce({}, true) ORDER BY is_test DESC, id::text LIMIT {}",
-        crate::db::quote_qualified(&cfg.tenants_table),
-        table.active_expr,
-        cfg.probe_tenant_count.max(2)
-    );
-    let rows = client.query(&sql, &[]).await.map_err(|e| Error::query("choosing the tenants to probe", &e))?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    let mut tenants = crate::tenant::list(client, &cfg.tenancy).await?;
+    tenants.retain(|t| t.active);
+    tenants.sort_by_key(|t| !t.is_test); // stable: test tenants first, each group by id
+    Ok(tenants.into_iter().take(cfg.rls.probe_tenant_count.max(2)).map(|t| t.id).collect())
 }
 
 /// Runs the live probe. `client` must be a fresh connection of the application role on which
@@ -309,7 +304,7 @@ async fn may_hold_shared_rows<'a>(
     cfg: &Config,
     readable: &[&'a Relation],
 ) -> Result<Vec<&'a Relation>> {
-    if !cfg.shared_tenants.is_empty() || readable.is_empty() {
+    if !cfg.rls.shared_tenants.is_empty() || readable.is_empty() {
         return Ok(readable.to_vec());
     }
     let names: Vec<String> = readable.iter().map(|r| r.name.clone()).collect();
@@ -348,13 +343,13 @@ async fn shared_rows(
     for chunk in rels.chunks(500) {
         let union = chunk.iter().enumerate().map(|(i, r)| one(i, r)).collect::<Vec<_>>().join(" UNION ALL ");
         exec(client, "SAVEPOINT bridge_shared", "creating a savepoint").await?;
-        let rows = match client.query(&union, &[&cfg.shared_tenants]).await {
+        let rows = match client.query(&union, &[&cfg.rls.shared_tenants]).await {
             Ok(rows) => rows,
             Err(_) => {
                 exec(client, "ROLLBACK TO SAVEPOINT bridge_shared", "rolling back to a savepoint").await?;
                 let mut rows = Vec::new();
                 for (i, r) in chunk.iter().enumerate() {
-                    match client.query_one(&one(i, r), &[&cfg.shared_tenants]).await {
+                    match client.query_one(&one(i, r), &[&cfg.rls.shared_tenants]).await {
                         Ok(row) => rows.push(row),
                         Err(_) => {
                             exec(client, "ROLLBACK TO SAVEPOINT bridge_shared", "rolling back to a savepoint").await?
@@ -419,14 +414,15 @@ pub(super) async fn still_open(client: &Client, xid: i64, after: &str) -> Result
 /// (`set_config($1, $2, true)`) unless the application's own statement is configured
 /// (`BRIDGE_TENANT_CONTEXT_SQL`), then confirms the transaction is still open.
 pub(super) async fn set_context(client: &Client, cfg: &Config, tenant: &str, xid: i64) -> Result<()> {
-    if cfg.tenant_context_sql.is_some() {
-        db::set_tenant(client, cfg, tenant).await?;
+    if cfg.tenancy.context.template.is_some() {
+        cfg.tenancy.context.set(client, tenant).await?;
     } else {
-        let params: [(&(dyn ToSql + Sync), Type); 2] = [(&cfg.tenant_setting, Type::TEXT), (&tenant, Type::TEXT)];
+        let params: [(&(dyn ToSql + Sync), Type); 2] =
+            [(&cfg.tenancy.context.setting, Type::TEXT), (&tenant, Type::TEXT)];
         client
             .execute_typed("SELECT set_config($1, $2, true)", &params)
             .await
-            .map_err(|e| Error::query(format!("setting {} for a probe tenant", cfg.tenant_setting), &e))?;
+            .map_err(|e| Error::query(format!("setting {} for a probe tenant", cfg.tenancy.context.setting), &e))?;
     }
     still_open(client, xid, "setting the tenant context").await
 }
@@ -467,7 +463,7 @@ async fn count_functions(
 ) -> Result<BTreeMap<String, Count>> {
     let mut fns = BTreeMap::new();
     for f in probeable {
-        let col = quote_ident(&cfg.tenant_column);
+        let col = quote_ident(&cfg.tenancy.column);
         let sql = format!("SELECT count(*) FILTER (WHERE {col}::text = $1), count(*) FILTER (WHERE {col}::text IS DISTINCT FROM $1) FROM {} x", f.call);
         exec(client, "SAVEPOINT bridge_fn", "creating a savepoint").await?;
         match client.query_one(&sql, &[t]).await {
@@ -501,7 +497,7 @@ pub async fn context_after_commit(
     exec(client, "COMMIT", "ending the context-leak probe's first transaction").await?;
     exec(client, "BEGIN READ ONLY", "starting the context-leak probe's second transaction").await?;
     let row = client
-        .query_one("SELECT nullif(current_setting($1, true), '')", &[&cfg.tenant_setting])
+        .query_one("SELECT nullif(current_setting($1, true), '')", &[&cfg.tenancy.context.setting])
         .await
         .map_err(|e| Error::query("reading the tenant setting after commit", &e))?;
     obs.context_after_commit = row.get(0);
@@ -511,14 +507,14 @@ pub async fn context_after_commit(
             "SELECT count(*) FROM (SELECT {col} FROM {} LIMIT {ROW_CAP}) s WHERE NOT ({col} IS NULL OR {col}::text = ANY ($1::text[]))",
             first.name
         );
-        if let Ok(row) = client.query_one(&sql, &[&cfg.shared_tenants]).await {
+        if let Ok(row) = client.query_one(&sql, &[&cfg.rls.shared_tenants]).await {
             obs.rows_after_commit = Some((first.name.clone(), row.get(0)));
         }
     }
     exec(client, "ROLLBACK", "ending the context-leak probe").await?;
     if obs.context_after_commit.is_some() {
         // leave the connection clean for whoever uses it next
-        let _ = client.batch_execute(&format!("RESET {}", cfg.tenant_setting)).await;
+        let _ = client.batch_execute(&cfg.tenancy.context.reset()).await;
     }
     Ok(())
 }

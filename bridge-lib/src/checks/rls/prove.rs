@@ -237,7 +237,7 @@ fn leaks_on(cfg: &Config, one: &Catalog, obs: &probe::Observations, relation: &s
 async fn context_keeps_transaction(admin: &Client, cfg: &Config, tenants: &[String], role: &str) -> Result<()> {
     exec(admin, &format!("SAVEPOINT bridge_context; SET LOCAL ROLE {role}"), "checking the context statement").await?;
     for t in tenants {
-        db::set_tenant(admin, cfg, t).await?;
+        cfg.tenancy.context.set(admin, t).await?;
         still_open(admin).await?;
     }
     exec(
@@ -269,14 +269,14 @@ async fn still_open(admin: &Client) -> Result<()> {
 /// The `session-set` mutant: the context set for the session instead of the transaction; the
 /// probe's context-after-commit step on a fresh connection of the application role.
 async fn session_set(cfg: &Config, cat: &Catalog, tenants: &[String]) -> Result<Mutant> {
-    let setting = cfg.tenant_setting.clone();
+    let setting = cfg.tenancy.context.setting.clone();
     let mut mutant = Mutant { mutant: "session-set".into(), relation: setting.clone(), caught: false, note: None };
     let (Some(first), Some(target)) = (tenants.first(), cfg.database.as_ref()) else {
         mutant.note = Some("not probed: no probe tenant".into());
         return Ok(mutant);
     };
     let mut session = cfg.clone();
-    session.tenant_context_sql = Some(format!("SELECT set_config({}, {{tenant}}, false)", literal(&setting)));
+    session.tenancy.context.template = Some(format!("SELECT set_config({}, {{tenant}}, false)", literal(&setting)));
     let client = db::connect(target).await?;
     let readable: Vec<&Relation> = cat.relations.iter().filter(|r| r.select).collect();
     let mut obs = probe::Observations { tenants: tenants.to_vec(), ..Default::default() };

@@ -105,9 +105,9 @@ pub fn literal(value: &str) -> String {
 /// quoted, or `SELECT set_config('<setting>', '<id>', true)`.
 fn context(cfg: &Config, tenant: &str) -> String {
     let t = literal(tenant);
-    let sql = match &cfg.tenant_context_sql {
+    let sql = match &cfg.tenancy.context.template {
         Some(template) => template.replace("{tenant}", &t),
-        None => format!("SELECT set_config({}, {t}, true)", literal(&cfg.tenant_setting)),
+        None => format!("SELECT set_config({}, {t}, true)", literal(&cfg.tenancy.context.setting)),
     };
     let sql = sql.trim_end();
     if sql.ends_with(';') {
@@ -142,7 +142,7 @@ fn header(cfg: &Config, f: &Finding) -> String {
 /// The tenant key of `relation`: its own (found by name or foreign key), else the configured
 /// tenant column.
 fn key_of<'a>(cfg: &'a Config, cat: &'a Catalog, relation: &str) -> &'a str {
-    cat.relations.iter().find(|r| r.name == relation).map_or(cfg.tenant_column.as_str(), |r| r.key(cfg))
+    cat.relations.iter().find(|r| r.name == relation).map_or(cfg.tenancy.column.as_str(), |r| r.key(cfg))
 }
 
 /// `tenant_id::text` (the key `key`) on alias `x`.
@@ -183,7 +183,7 @@ fn cross_read(cfg: &Config, cat: &Catalog, obs: &Observations, f: &Finding) -> O
             "-- {name} shows no `{}` column: every row it returns under {t}'s context (the first {SHOWN}); \
              the audit counted rows of other tenants among them\n\
              SELECT * FROM {source} AS x LIMIT {SHOWN};\n",
-            comment(&cfg.tenant_column)
+            comment(&cfg.tenancy.column)
         )
     };
     Some(format!(
@@ -204,7 +204,7 @@ fn leaking_tenant(obs: &Observations, relation: &str) -> Option<String> {
 fn no_context(cfg: &Config, e: &Value) -> Option<String> {
     e.get("rows_without_context")?;
     let r = e.get("relation").and_then(Value::as_str)?;
-    let setting = literal(&cfg.tenant_setting);
+    let setting = literal(&cfg.tenancy.context.setting);
     Some(format!(
         "BEGIN;\n\
          -- no tenant context: this session never sets {setting} (a role or database default shows here)\n\
@@ -286,8 +286,8 @@ fn shared_write(cfg: &Config, cat: &Catalog, e: &Value) -> Option<String> {
     let (r, action, a) = (get("relation")?, get("action")?, get("as_tenant")?);
     let col = quote_ident(key_of(cfg, cat, r));
     let mut shared = format!("x.{col} IS NULL");
-    if !cfg.shared_tenants.is_empty() {
-        let markers = cfg.shared_tenants.iter().map(|m| literal(m)).collect::<Vec<_>>().join(", ");
+    if !cfg.rls.shared_tenants.is_empty() {
+        let markers = cfg.rls.shared_tenants.iter().map(|m| literal(m)).collect::<Vec<_>>().join(", ");
         shared.push_str(&format!(" OR x.{col}::text = ANY (ARRAY[{markers}])"));
     }
     let (statement, after) = match action {
@@ -386,7 +386,7 @@ fn same_rows_everywhere(cfg: &Config, obs: &Observations, e: &Value) -> Option<S
          {}\n{digest}\n{}\n{digest}\n\
          -- the same rows under both: every row it returns under {}'s context (the first {SHOWN})\n\
          SELECT * FROM {view} AS x LIMIT {SHOWN};\nROLLBACK;\n",
-        comment(&cfg.tenant_column),
+        comment(&cfg.tenancy.column),
         context(cfg, a),
         context(cfg, b),
         literal(b)
@@ -397,7 +397,7 @@ fn same_rows_everywhere(cfg: &Config, obs: &Observations, e: &Value) -> Option<S
 /// then look in the next transaction on the same connection.
 fn context_survives(cfg: &Config, obs: &Observations) -> Option<String> {
     let a = obs.tenants.first()?;
-    let setting = literal(&cfg.tenant_setting);
+    let setting = literal(&cfg.tenancy.context.setting);
     let rows = match &obs.rows_after_commit {
         Some((t, n)) if *n > 0 => {
             format!("-- the rows the next request reads through {t} (the first {SHOWN})\nSELECT * FROM {t} AS x LIMIT {SHOWN};\n")

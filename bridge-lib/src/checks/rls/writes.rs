@@ -167,16 +167,16 @@ pub async fn write_across(
         .map(|r| (r.get(0), SideEffects { insert: r.get(1), update: r.get(2), delete: r.get(3), sequences: r.get(4) }))
         .collect();
     let attempts = write_attempts(cfg, &writable, &cols, &effects, shared_seen);
-    let run: Vec<&Attempt> = attempts.iter().filter(|t| runs(cfg.probe_writes, t)).collect();
-    let mut outcomes = write_all(client, &run, a, b, &cfg.shared_tenants).await?.into_iter();
+    let run: Vec<&Attempt> = attempts.iter().filter(|t| runs(cfg.rls.probe_writes, t)).collect();
+    let mut outcomes = write_all(client, &run, a, b, &cfg.rls.shared_tenants).await?.into_iter();
     still_open(client, xid, "the write probes").await?;
     Ok(attempts
         .iter()
         .map(|t| {
-            let outcome = if runs(cfg.probe_writes, t) {
+            let outcome = if runs(cfg.rls.probe_writes, t) {
                 outcomes.next().unwrap_or(WriteOutcome::Failed { sqlstate: String::new(), message: "no answer".into() })
             } else {
-                WriteOutcome::Skipped { why: skip_reason(cfg.probe_writes, t) }
+                WriteOutcome::Skipped { why: skip_reason(cfg.rls.probe_writes, t) }
             };
             WriteProbe {
                 relation: t.relation.clone(),

@@ -87,7 +87,7 @@ pub(crate) fn raise_tier(ctx: &Ctx, row: &TenantUsage) -> String {
     match next_tier(ctx.cap(), &row.tier) {
         Some(tier) => format!(
             "move it to tier `{tier}`: UPDATE {} SET tier = {} WHERE id::text = {};",
-            quote_qualified(&ctx.cfg.tenants_table),
+            quote_qualified(&ctx.cfg.tenancy.table),
             quote_literal(tier),
             quote_literal(&row.tenant)
         ),

@@ -42,10 +42,9 @@ pub fn orphan(ctx: &Ctx, ns: &str, vectors: u64) -> Finding {
             "move the default namespace's vectors into tenant namespaces and delete them: the default namespace is shared by no tenant".to_string()
         } else {
             format!(
-                "if the tenant is offboarded: curl -X DELETE \"https://{host}/namespaces/{ns}\" -H \"Api-Key: $PINECONE_API_KEY\" -H \"X-Pinecone-Api-Version: {}\"; otherwise add its row: INSERT INTO tenants (id, name, tier) VALUES ({}, {}, 'starter');",
+                "if the tenant is offboarded: curl -X DELETE \"https://{host}/namespaces/{ns}\" -H \"Api-Key: $PINECONE_API_KEY\" -H \"X-Pinecone-Api-Version: {}\"; otherwise add its row: {}",
                 ctx.api_version(),
-                quote_literal(tenant_guess),
-                quote_literal(tenant_guess)
+                ctx.cfg.tenancy.add_tenant_remedy(&quote_literal(tenant_guess), &quote_literal(tenant_guess))
             )
         })
 }
@@ -78,8 +77,8 @@ mod tests {
         cfg.capacity.namespace_prefix = "t-".into();
         let usage = super::super::fixture::usage(IndexKind::Serverless, None, &[("t-a", 1), ("t-gone", 2)]);
         let tenants = [
-            Tenant { id: "a".into(), tier: "pro".into(), active: true },
-            Tenant { id: "gone".into(), tier: "pro".into(), active: false },
+            Tenant { id: "a".into(), tier: "pro".into(), active: true, ..Tenant::default() },
+            Tenant { id: "gone".into(), tier: "pro".into(), active: false, ..Tenant::default() },
         ];
         let (_, orphans) = table(&cfg.capacity, &usage.stats, &tenants, &[]);
         assert!(orphans.is_empty(), "an inactive tenant still owns its namespace: {orphans:?}");

@@ -129,7 +129,8 @@ pub(super) async fn shape_views(client: &Client, views: &[&DependentView]) -> Re
 
 /// Views and copy tables in the audit's scope (`BRIDGE_TENANT_TABLES`, when set, lists them).
 pub(super) fn in_scope(cfg: &Config, name: &str) -> bool {
-    cfg.tenant_tables.is_empty() || cfg.tenant_tables.iter().any(|t| name == t || name.rsplit('.').next() == Some(t))
+    cfg.rls.tenant_tables.is_empty()
+        || cfg.rls.tenant_tables.iter().any(|t| name == t || name.rsplit('.').next() == Some(t))
 }
 
 /// Files what each view returned under `context`.

@@ -61,7 +61,7 @@ fn a_relation_without_the_tenant_column_shows_every_row_it_returns() {
 #[test]
 fn the_configured_context_statement_is_used_with_the_id_quoted() {
     let mut cfg = fixtures::cfg();
-    cfg.tenant_context_sql = Some("SET LOCAL app.current_tenant = {tenant}".into());
+    cfg.tenancy.context.template = Some("SET LOCAL app.current_tenant = {tenant}".into());
     let mut obs = fixtures::observations();
     obs.tenants = vec![r"x\y".into()];
     obs.context_after_commit = Some(r"x\y".into());
@@ -164,7 +164,7 @@ fn copies_and_views_that_leak_get_scripts() {
 #[test]
 fn a_write_of_the_shared_rows_gets_a_script() {
     let mut cfg = fixtures::cfg();
-    cfg.shared_tenants = vec!["global".into()];
+    cfg.rls.shared_tenants = vec!["global".into()];
     let e = serde_json::json!({"relation": DOCS, "action": "delete shared rows", "as_tenant": "a", "other_tenant": "(shared)",
         "outcome": {"result": "allowed", "how": "2 rows"}});
     let s = shared_write(&cfg, &fixtures::catalog(), &e).unwrap();

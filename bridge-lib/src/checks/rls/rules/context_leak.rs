@@ -27,13 +27,13 @@ pub static CONTEXT_LEAK: Rule = Rule {
 
 /// RLS024 fails when the setting or rows outlive the commit, and passes otherwise.
 pub fn context_leak(cfg: &Config, obs: &Observations) -> Option<Finding> {
-    let setting = &cfg.tenant_setting;
+    let setting = &cfg.tenancy.context.setting;
     match (&obs.context_after_commit, &obs.rows_after_commit) {
         (Some(v), _) => Some(
             CONTEXT_LEAK
                 .finding(Status::Fail, setting, format!("expected `{setting}` unset in a new transaction, found `{v}` after the transaction that set it committed"))
-                .with_evidence(json!({"value_after_commit": v, "rows_after_commit": obs.rows_after_commit, "context_sql": cfg.tenant_context_statement("<tenant>")}))
-                .with_remedy(format!("set the context transaction-locally: SELECT set_config('{setting}', $1, true) inside the request's transaction (never SET)")),
+                .with_evidence(json!({"value_after_commit": v, "rows_after_commit": obs.rows_after_commit, "context_sql": cfg.tenancy.context.statement("<tenant>")}))
+                .with_remedy(cfg.tenancy.context.local_remedy()),
         ),
         (None, Some((t, n))) if *n > 0 => Some(
             CONTEXT_LEAK

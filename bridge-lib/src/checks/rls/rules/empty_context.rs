@@ -35,7 +35,7 @@ pub static EMPTY_CONTEXT_READ: Rule = Rule {
 
 /// RLS043 for each relation that shows rows under the empty-string context and none without one.
 pub fn empty_context_read(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Finding> {
-    let (tcol, setting) = (&cfg.tenant_column, &cfg.tenant_setting);
+    let (tcol, setting) = (&cfg.tenancy.column, &cfg.tenancy.context.setting);
     let mut out = Vec::new();
     for (rel, c) in &obs.empty_context {
         let Some((own, other)) = rows(Some(c)) else { continue };

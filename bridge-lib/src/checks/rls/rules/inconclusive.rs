@@ -42,7 +42,7 @@ pub fn probe_role_bypasses(cat: &Catalog) -> Option<Finding> {
 /// RLS025 for too few tenants, a context that never took effect, or relations with rows of
 /// fewer than two probe tenants (the first that applies).
 pub fn inconclusive(cfg: &Config, cat: &Catalog, obs: &Observations) -> Option<Finding> {
-    let setting = &cfg.tenant_setting;
+    let setting = &cfg.tenancy.context.setting;
     // a deny-all table (RLS003) shows no tenant its rows by design: it proves nothing either way
     let denies = |name: &String| cat.relations.iter().any(|r| r.name == *name && deny_all(cat, r));
     let all_relations: Vec<&String> = probed_relations(obs).into_iter().filter(|r| !denies(r)).collect();
@@ -61,7 +61,7 @@ pub fn inconclusive(cfg: &Config, cat: &Catalog, obs: &Observations) -> Option<F
         Some(
             INCONCLUSIVE
                 .finding(Status::Warn, "context", format!("inconclusive: the tenant context never took effect: no probe tenant ({}) saw any of its own rows", obs.tenants.join(", ")))
-                .with_evidence(json!({"tenant_setting": setting, "context_sql": cfg.tenant_context_statement("<tenant>"), "settings_read_by_policies": cat.settings_read}))
+                .with_evidence(json!({"tenant_setting": setting, "context_sql": cfg.tenancy.context.statement("<tenant>"), "settings_read_by_policies": cat.settings_read}))
                 .with_remedy("check BRIDGE_TENANT_SETTING (the setting the policies read) and BRIDGE_TENANT_CONTEXT_SQL (how the application sets it)"),
         )
     } else {

@@ -37,7 +37,7 @@ pub fn fail_open_policies(cfg: &Config, cat: &Catalog, r: &Relation) -> Vec<Find
     let mut out = Vec::new();
     for p in app_policies(cat, r).iter().filter(|p| p.permissive) {
         let Some(using) = p.using.as_deref() else { continue };
-        if let Some(branch) = escape(using, &cfg.tenant_column) {
+        if let Some(branch) = escape(using, &cfg.tenancy.column) {
             out.push(
                 NO_CONTEXT_READ
                     .finding(Status::Warn, &format!("{t}/{}", p.name), format!("expected policy `{}` on `{t}` to fail closed without a tenant context, found the escape `{branch}` in USING ({using})", p.name))
@@ -52,7 +52,6 @@ pub fn fail_open_policies(cfg: &Config, cat: &Catalog, r: &Relation) -> Vec<Find
 /// Live RLS022 for each relation that shows rows with no context; a pass when none does.
 pub fn no_context_read(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Finding> {
     let mut out = Vec::new();
-    let setting = &cfg.tenant_setting;
     let open: Vec<(&String, i64)> = obs
         .no_context
         .iter()
@@ -65,10 +64,7 @@ pub fn no_context_read(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<F
                 .finding(Status::Fail, r, format!("expected 0 rows through `{r}` with no tenant context, found {n}"))
                 .with_evidence(json!({"relation": r, "rows_without_context": n}))
                 .with_remedy(match cat.relations.iter().find(|x| x.name == **r) {
-                    Some(x) if x.is_table() && x.rls && !x.owner_bypass() => format!(
-                        "make the policy fail closed: USING ({} = current_setting('{setting}', true)), without `IS NULL OR` or a default",
-                        cfg.tenant_column
-                    ),
+                    Some(x) if x.is_table() && x.rls && !x.owner_bypass() => cfg.tenancy.fail_closed_remedy(),
                     _ => remedy_for(cat, r),
                 }),
         );
@@ -110,7 +106,7 @@ mod tests {
         assert_eq!(f[1].detail, "expected 0 rows through `public.docs` with no tenant context, found 4");
         assert_eq!(
             f[1].remedy.as_deref(),
-            Some("make the policy fail closed: USING (tenant_id = current_setting('app.current_tenant', true)), without `IS NULL OR` or a default")
+            Some("make the policy fail closed: USING (\"tenant_id\" = current_setting('app.current_tenant', true)), without `IS NULL OR` or a default")
         );
     }
 

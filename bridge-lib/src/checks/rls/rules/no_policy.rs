@@ -3,7 +3,7 @@
 use super::shared::{app_policies, deny_all, rel_evidence};
 use crate::checks::rls::catalog::{Catalog, Relation};
 use crate::config::Config;
-use crate::db::{quote_ident, quote_literal};
+use crate::db::quote_ident;
 use crate::finding::{Finding, Rule, Status};
 use crate::report::CheckId;
 
@@ -27,12 +27,8 @@ pub static NO_POLICY: Rule = Rule {
 
 /// A permissive tenant policy for the application: what grants rows under RLS.
 fn permissive_policy_sql(t: &str, cfg: &Config, app: &str) -> String {
-    let ctx = format!("current_setting({}, true)", quote_literal(&cfg.tenant_setting));
-    let col = quote_ident(&cfg.tenant_column);
-    format!(
-        "CREATE POLICY tenant_isolation ON {t} TO {} USING ({col} = {ctx}) WITH CHECK ({col} = {ctx});",
-        quote_ident(app)
-    )
+    let p = cfg.tenancy.policy_predicate();
+    format!("CREATE POLICY tenant_isolation ON {t} TO {} USING ({p}) WITH CHECK ({p});", quote_ident(app))
 }
 
 /// RLS003 for a judged table where no permissive policy applies to the application.

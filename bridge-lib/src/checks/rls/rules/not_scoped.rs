@@ -46,7 +46,7 @@ pub static CHECK_NOT_SCOPED: Rule = Rule {
 };
 
 fn widening_findings(rule: &Rule, cmds: &[Cmd], read: bool, cfg: &Config, cat: &Catalog, r: &Relation) -> Vec<Finding> {
-    let (t, app, tcol) = (&r.name, &cat.role.name, &cfg.tenant_column);
+    let (t, app, tcol) = (&r.name, &cat.role.name, &cfg.tenancy.column);
     let what = if read { "USING" } else { "WITH CHECK" };
     let mut out = Vec::new();
     for &cmd in cmds {

@@ -28,7 +28,7 @@ pub static ROLE_DEFAULT: Rule = Rule {
 
 /// The value a stored default (`setting=value on database … for role …`) gives the tenant setting.
 pub fn default_value(cfg: &Config, entry: &str) -> Option<String> {
-    let rest = entry.strip_prefix(&format!("{}=", cfg.tenant_setting))?;
+    let rest = entry.strip_prefix(&format!("{}=", cfg.tenancy.context.setting))?;
     Some(rest[..rest.rfind(" on database ").unwrap_or(rest.len())].to_string())
 }
 
@@ -48,7 +48,7 @@ fn why_it_matters(cfg: &Config, cat: &Catalog, value: &str) -> Option<String> {
         .iter()
         .filter(|p| p.applies_to_app && p.permissive)
         .filter_map(|p| {
-            let branch = p.using.as_deref().and_then(|u| escape(u, &cfg.tenant_column))?;
+            let branch = p.using.as_deref().and_then(|u| escape(u, &cfg.tenancy.column))?;
             branch
                 .contains(&literal)
                 .then(|| format!("policy `{}` on `{}` fails open with it (`{branch}`)", p.name, p.table))
@@ -70,13 +70,13 @@ pub fn role_default(cfg: &Config, cat: &Catalog) -> Vec<Finding> {
                     .finding(
                         Status::Fail,
                         s,
-                        format!("expected no default for `{}`, found {s}: {why}", cfg.tenant_setting),
+                        format!("expected no default for `{}`, found {s}: {why}", cfg.tenancy.context.setting),
                     )
                     .with_evidence(json!({"setting": s}))
                     .with_remedy(format!(
                         "ALTER ROLE {} RESET {};  -- or ALTER DATABASE ... RESET",
                         quote_ident(app),
-                        cfg.tenant_setting
+                        cfg.tenancy.context.setting
                     )),
             )
         })

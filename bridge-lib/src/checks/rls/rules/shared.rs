@@ -5,7 +5,7 @@ use crate::checks::rls::catalog::{Catalog, Policy, Relation};
 use crate::checks::rls::policy::{unscoped_policies, Cmd};
 use crate::checks::rls::probe::{Count, Observations};
 use crate::config::Config;
-use crate::db::{self, quote_ident, quote_literal};
+use crate::db::{self, quote_ident};
 use serde_json::json;
 
 /// The commands whose row filter (USING) must be tenant-scoped.
@@ -52,10 +52,9 @@ pub(super) fn enable_sql(t: &str) -> String {
 }
 
 pub(super) fn tenant_policy_sql(t: &str, cfg: &Config, app: &str) -> String {
-    let ctx = format!("current_setting({}, true)", quote_literal(&cfg.tenant_setting));
-    let col = quote_ident(&cfg.tenant_column);
+    let p = cfg.tenancy.policy_predicate();
     format!(
-        "CREATE POLICY tenant_isolation ON {t} AS RESTRICTIVE TO {} USING ({col} = {ctx}) WITH CHECK ({col} = {ctx});",
+        "CREATE POLICY tenant_isolation ON {t} AS RESTRICTIVE TO {} USING ({p}) WITH CHECK ({p});",
         quote_ident(app)
     )
 }

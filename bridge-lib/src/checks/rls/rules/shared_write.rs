@@ -5,7 +5,7 @@ use crate::checks::rls::catalog::Catalog;
 use crate::checks::rls::probe::{WriteOutcome, WriteProbe};
 use crate::checks::rls::writes::is_shared_action;
 use crate::config::Config;
-use crate::db::{quote_ident, quote_literal};
+use crate::db::quote_ident;
 use crate::finding::{Finding, Rule, Status};
 use crate::report::CheckId;
 use serde_json::json;
@@ -38,9 +38,9 @@ pub fn shared_write(cfg: &Config, cat: &Catalog, w: &WriteProbe) -> Option<Findi
     if !is_shared_action(&w.action) {
         return None;
     }
-    let key = cat.relations.iter().find(|r| r.name == w.relation).map_or(cfg.tenant_column.as_str(), |r| r.key(cfg));
+    let key = cat.relations.iter().find(|r| r.name == w.relation).map_or(cfg.tenancy.column.as_str(), |r| r.key(cfg));
     let (t, app, col) = (&w.relation, &cat.role.name, quote_ident(key));
-    let ctx = format!("current_setting({}, true)", quote_literal(&cfg.tenant_setting));
+    let ctx = cfg.tenancy.context.read_expr();
     Some(
         SHARED_ROW_WRITE
             .finding(

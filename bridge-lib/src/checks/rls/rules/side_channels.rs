@@ -60,7 +60,7 @@ pub static EXCLUSION_SIDE_CHANNEL: Rule = Rule {
 
 /// RLS041 for an exclusion constraint without the tenant column.
 pub fn exclusion_side_channel(cfg: &Config, s: &SideChannel) -> Option<Finding> {
-    let tcol = &cfg.tenant_column;
+    let tcol = &cfg.tenancy.column;
     (s.kind == "exclusion constraint").then(|| {
         EXCLUSION_SIDE_CHANNEL
             .finding(
@@ -83,7 +83,7 @@ pub fn exclusion_side_channel(cfg: &Config, s: &SideChannel) -> Option<Finding> 
 
 /// RLS013 for a unique key without the tenant column and without a generated column.
 pub fn unique_side_channel(cfg: &Config, s: &SideChannel) -> Option<Finding> {
-    let tcol = &cfg.tenant_column;
+    let tcol = &cfg.tenancy.column;
     (s.kind == "unique key" && !s.generated).then(|| {
         UNIQUE_SIDE_CHANNEL
             .finding(Status::Warn, &format!("{}/{}", s.table, s.name), format!("expected {} `{}` on `{}` to include `{tcol}`, found {}", s.kind, s.name, s.table, s.definition))
@@ -94,7 +94,7 @@ pub fn unique_side_channel(cfg: &Config, s: &SideChannel) -> Option<Finding> {
 
 /// RLS014 for a foreign key without the tenant column.
 pub fn fk_side_channel(cfg: &Config, s: &SideChannel) -> Option<Finding> {
-    let tcol = &cfg.tenant_column;
+    let tcol = &cfg.tenancy.column;
     (s.kind == "foreign key").then(|| {
         FK_SIDE_CHANNEL
             .finding(

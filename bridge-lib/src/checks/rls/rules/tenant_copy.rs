@@ -5,7 +5,7 @@
 use crate::checks::rls::catalog::{Catalog, TenantCopy};
 use crate::checks::rls::probe::Observations;
 use crate::config::Config;
-use crate::db::{quote_ident, quote_literal};
+use crate::db::quote_ident;
 use crate::finding::{Finding, Rule, Status};
 use crate::report::CheckId;
 use serde_json::json;
@@ -87,9 +87,9 @@ fn remedy(cfg: &Config, cat: &Catalog, c: &TenantCopy) -> String {
     out.push_str(&format!("ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;\nALTER TABLE {t} FORCE ROW LEVEL SECURITY;"));
     if !c.image_columns.is_empty() && !c.source_keys.is_empty() {
         out.push_str(&format!(
-            "\nCREATE POLICY tenant_isolation ON {t} TO {app} USING ({} = current_setting({}, true));",
+            "\nCREATE POLICY tenant_isolation ON {t} TO {app} USING ({} = {});",
             c.image_key_expr(),
-            quote_literal(&cfg.tenant_setting)
+            cfg.tenancy.context.read_expr()
         ));
     }
     out

@@ -47,7 +47,7 @@ pub fn unprotectable_view(cat: &Catalog, v: &DependentView) -> Option<Finding> {
 
 /// RLS009 for each readable foreign table with the tenant column.
 pub fn readable_foreign_tables(cfg: &Config, cat: &Catalog) -> Vec<Finding> {
-    let (app, tcol) = (&cat.role.name, &cfg.tenant_column);
+    let (app, tcol) = (&cat.role.name, &cfg.tenancy.column);
     cat.relations
         .iter()
         .filter(|r| r.kind == "f" && r.select)

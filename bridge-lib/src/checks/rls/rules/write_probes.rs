@@ -70,7 +70,7 @@ pub fn not_probed(cfg: &Config, obs: &Observations) -> Vec<Finding> {
     if skipped.is_empty() {
         return Vec::new();
     }
-    if cfg.probe_writes == ProbeWrites::Off {
+    if cfg.rls.probe_writes == ProbeWrites::Off {
         let names: Vec<&str> = skipped.keys().copied().collect();
         return vec![WRITE_NOT_PROBED
             .finding(
@@ -161,7 +161,8 @@ mod tests {
         assert_eq!(problems(&f, "RLS044"), ["RLS044:public.docs"]);
         assert!(f[0].detail.contains("would fire trigger audit on public.docs"), "{}", f[0].detail);
         assert!(f[0].detail.contains("BRIDGE_PROBE_WRITES=safe"), "{}", f[0].detail);
-        let off = Config { probe_writes: ProbeWrites::Off, ..fixtures::cfg() };
+        let mut off = fixtures::cfg();
+        off.rls.probe_writes = ProbeWrites::Off;
         let skipped = with_trigger(WriteOutcome::Skipped { why: "BRIDGE_PROBE_WRITES=off".into() });
         let f = not_probed(&off, &skipped);
         assert_eq!(problems(&f, "RLS044"), ["RLS044:off"]);

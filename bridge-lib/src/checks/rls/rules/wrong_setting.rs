@@ -24,7 +24,7 @@ pub static WRONG_SETTING: Rule = Rule {
 
 /// RLS016 when the policies read settings and none is the configured one.
 pub fn wrong_setting(cfg: &Config, cat: &Catalog) -> Option<Finding> {
-    let wrong_setting = !cat.settings_read.is_empty() && !cat.settings_read.contains(&cfg.tenant_setting);
+    let wrong_setting = !cat.settings_read.is_empty() && !cat.settings_read.contains(&cfg.tenancy.context.setting);
     if !wrong_setting {
         return None;
     }
@@ -32,17 +32,17 @@ pub fn wrong_setting(cfg: &Config, cat: &Catalog) -> Option<Finding> {
         WRONG_SETTING
             .finding(
                 Status::Fail,
-                &cfg.tenant_setting,
+                &cfg.tenancy.context.setting,
                 format!(
                     "expected policies to read `{}`, found they read {}",
-                    cfg.tenant_setting,
+                    cfg.tenancy.context.setting,
                     cat.settings_read.join(", ")
                 ),
             )
-            .with_evidence(json!({"configured": cfg.tenant_setting, "read_by_policies": cat.settings_read}))
+            .with_evidence(json!({"configured": cfg.tenancy.context.setting, "read_by_policies": cat.settings_read}))
             .with_remedy(format!(
                 "set BRIDGE_TENANT_SETTING={} (or change the policies to read {})",
-                cat.settings_read[0], cfg.tenant_setting
+                cat.settings_read[0], cfg.tenancy.context.setting
             )),
     )
 }
@@ -50,7 +50,7 @@ pub fn wrong_setting(cfg: &Config, cat: &Catalog) -> Option<Finding> {
 #[cfg(test)]
 pub(super) fn triggers() -> Vec<Finding> {
     let mut cfg = super::fixtures::cfg();
-    cfg.tenant_setting = "app.tenant".into();
+    cfg.tenancy.context.setting = "app.tenant".into();
     wrong_setting(&cfg, &super::fixtures::catalog()).into_iter().collect()
 }
 

@@ -1,0 +1,11 @@
+//! PostgreSQL: the connection target (`target`), connecting with bounded time, plain or over
+//! TLS (`connect`, `tls`), and small SQL helpers (`sql`).
+
+mod connect;
+pub mod sql;
+pub mod target;
+mod tls;
+
+pub use connect::{connect, CONNECT_LIMIT};
+pub use sql::{query, quote_ident, quote_literal, quote_qualified, read_only, split_qualified};
+pub use target::{redact_url, DbTarget, TlsMode};

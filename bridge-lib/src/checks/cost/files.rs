@@ -11,5 +11,9 @@ pub(crate) fn extension(path: &Path) -> String {
 
 /// A file that cannot be read at all.
 pub(crate) fn unreadable(name: &str, e: &dyn std::fmt::Display) -> Error {
-    Error::input(name, format!("cannot read the file: {e}"), "check the path in BRIDGE_BILLED_FILES / BRIDGE_ALLOCATED_FILES")
+    Error::input(
+        name,
+        format!("cannot read the file: {e}"),
+        "check the path in BRIDGE_BILLED_FILES / BRIDGE_ALLOCATED_FILES",
+    )
 }

@@ -274,7 +274,9 @@ impl Aggregate {
         let locate = |pred: Expr, column: &str, reason: &str, fix: &str| -> Error {
             let loc = src
                 .first_row(lf.clone(), pred, column)
-                .map(|(row, v)| (format!("{}, column `{column}`", src.location(row)), format!("{reason} (found `{v}`)")))
+                .map(|(row, v)| {
+                    (format!("{}, column `{column}`", src.location(row)), format!("{reason} (found `{v}`)"))
+                })
                 .unwrap_or_else(|| (format!("{}, column `{column}`", src.name), reason.to_string()));
             Error::input(loc.0, loc.1, fix)
         };

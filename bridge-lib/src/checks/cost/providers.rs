@@ -20,7 +20,10 @@ pub fn normalize_provider(raw: &str, known: &[String]) -> (String, bool) {
 /// Merges aggregate rows whose provider is as written (each with where it was read) into rows
 /// keyed by the normalized provider, noting the provider names that are not known.
 #[cfg(feature = "cost")]
-pub(crate) fn merge_allocated(raw: Vec<(AllocatedRow, String)>, known: &[String]) -> (Vec<AllocatedRow>, Vec<UnknownProvider>) {
+pub(crate) fn merge_allocated(
+    raw: Vec<(AllocatedRow, String)>,
+    known: &[String],
+) -> (Vec<AllocatedRow>, Vec<UnknownProvider>) {
     let mut merged: BTreeMap<(String, String, String, String), (i64, u64)> = BTreeMap::new();
     let mut unknown = Vec::new();
     for (r, location) in raw {

@@ -21,7 +21,11 @@ pub struct CostApi {
 /// The body's buckets: `data`, an array that is not empty.
 pub(super) fn buckets<'a>(name: &str, v: &'a Value) -> Result<&'a [Value]> {
     let buckets = v.get("data").and_then(Value::as_array).ok_or_else(|| {
-        Error::input(name, "no `data` array of cost buckets", "save the whole API response, which has `data: [buckets…]`")
+        Error::input(
+            name,
+            "no `data` array of cost buckets",
+            "save the whole API response, which has `data: [buckets…]`",
+        )
     })?;
     if buckets.is_empty() {
         return Err(Error::input(

@@ -55,7 +55,11 @@ pub fn read_table(path: &Path) -> Result<Table> {
         LazyFrame::scan_parquet(ppath, ScanArgsParquet::default())
     };
     let df = lf.and_then(LazyFrame::collect).map_err(|e| {
-        Error::input(&name, format!("cannot read it as {}: {e}", if csv { "CSV" } else { "Parquet" }), "export it again")
+        Error::input(
+            &name,
+            format!("cannot read it as {}: {e}", if csv { "CSV" } else { "Parquet" }),
+            "export it again",
+        )
     })?;
     let mut t = Table { csv, ..Table::default() };
     for col in df.columns() {
@@ -67,7 +71,11 @@ pub fn read_table(path: &Path) -> Result<Table> {
         t.columns.push(s.iter().map(|v| v.map(str::to_string)).collect());
     }
     if t.rows() == 0 {
-        return Err(Error::input(&name, "the file has a header but no rows", "export a billing period that has charges"));
+        return Err(Error::input(
+            &name,
+            "the file has a header but no rows",
+            "export a billing period that has charges",
+        ));
     }
     Ok(t)
 }
@@ -134,7 +142,7 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
     let provider = t.get(Some(c.provider), row);
     if provider.is_empty() {
         return Err(Error::input(
-            &at(c.provider),
+            at(c.provider),
             "the provider is empty",
             "write the provider's name (openai, anthropic, pinecone)",
         ));
@@ -142,7 +150,7 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
     let raw_period = t.get(Some(c.period), row);
     let period = period_of(raw_period).ok_or_else(|| {
         Error::input(
-            &at(c.period),
+            at(c.period),
             format!("`{raw_period}` is not a billing period"),
             "write the month as YYYY-MM or the period start as YYYY-MM-DDT00:00:00Z",
         )
@@ -150,7 +158,7 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
     let raw_cost = t.get(Some(c.cost), row);
     let micros = parse_micros(raw_cost).ok_or_else(|| {
         Error::input(
-            &at(c.cost),
+            at(c.cost),
             format!("`{raw_cost}` is not a number"),
             "write a plain decimal such as 12.34 (no currency symbol, no thousands separator)",
         )
@@ -161,7 +169,7 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
     };
     if micros < 0 && !matches!(category.as_str(), "credit" | "adjustment" | "refund") {
         return Err(Error::input(
-            &at(c.cost),
+            at(c.cost),
             format!("negative amount {raw_cost} on a `{category}` line"),
             "mark credits and refunds with charge category `credit`, or fix the amount",
         ));
@@ -169,7 +177,7 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
     let currency = t.get(Some(c.currency), row).to_uppercase();
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(Error::input(
-            &at(c.currency),
+            at(c.currency),
             format!("`{currency}` is not an ISO 4217 currency code"),
             "write a code such as USD",
         ));

@@ -122,9 +122,8 @@ fn openai_and_anthropic_json() {
         "results":[{"amount":"123.45","currency":"USD","cost_type":"tokens","description":"Claude Usage"}]}],"has_more":false}"#;
     let l = read_json("a.json", anthropic).unwrap();
     assert_eq!((l[0].micros, l[0].period.as_str(), l[0].open), (1_234_500, "2026-10", false));
-    let e =
-        read_json("a.json", r#"{"data":[{"starting_at":"2026-10-31T00:00:00Z","results":[{"amount":"12x"}]}]}"#)
-            .unwrap_err();
+    let e = read_json("a.json", r#"{"data":[{"starting_at":"2026-10-31T00:00:00Z","results":[{"amount":"12x"}]}]}"#)
+        .unwrap_err();
     assert!(e.to_string().contains("data[0].results[0], field `amount`"), "{e}");
     assert!(read_json("a.json", r#"{"data":[]}"#).unwrap_err().to_string().contains("empty"));
     assert!(read_json("a.json", "[1,").unwrap_err().to_string().contains("not valid JSON"));

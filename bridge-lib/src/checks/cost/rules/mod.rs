@@ -76,7 +76,10 @@ pub fn cost_check_skipped(cfg: &Config) -> Option<CheckOutcome> {
             CheckId::Cost,
             &SKIPPED,
             "no provider bills configured (BRIDGE_BILLED_FILES is not set)",
-            &format!("set BRIDGE_BILLED_FILES to the providers' exports ({}), or run with --demo", ExportFormat::list()),
+            &format!(
+                "set BRIDGE_BILLED_FILES to the providers' exports ({}), or run with --demo",
+                ExportFormat::list()
+            ),
         ));
     }
     if cfg.cost.allocated_files.is_empty() && cfg.admin().is_none() {
@@ -264,7 +267,9 @@ pub fn billing_period_open(v: &VarianceRow) -> Option<Finding> {
                 &object(v),
                 format!("{} {} is not final yet; its variance is provisional", v.provider, v.period),
             )
-            .with_remedy("re-run after the provider closes the period (Anthropic ~24 h, Pinecone ~3 days after month end)")
+            .with_remedy(
+                "re-run after the provider closes the period (Anthropic ~24 h, Pinecone ~3 days after month end)",
+            )
     })
 }
 
@@ -418,7 +423,11 @@ pub fn unknown_provider(r: &Reconciliation) -> Vec<Finding> {
         .iter()
         .map(|u| {
             UNKNOWN_PROVIDER
-                .finding(Status::Warn, &u.name, format!("provider `{}` at {} is not a known provider", u.name, u.location))
+                .finding(
+                    Status::Warn,
+                    &u.name,
+                    format!("provider `{}` at {} is not a known provider", u.name, u.location),
+                )
                 .with_evidence(json!(u))
                 .with_remedy(format!(
                     "fix the name at {}, or add it: BRIDGE_COST_PROVIDERS=openai,anthropic,pinecone,{}",

@@ -71,7 +71,10 @@ fn cost000_cost_check_skipped_quiet() {
 fn cost001_allocation_variance_over_threshold_fires() {
     let r = recon(vec![row("openai", 100.0, 88.0, Status::Fail), row("anthropic", 100.0, 93.0, Status::Warn)]);
     let fail = allocation_variance_over_threshold(&r, &r.variance[0]).unwrap();
-    assert_eq!((fail.code.as_str(), fail.status, fail.key.as_str()), ("COST001", Status::Fail, "COST001:openai/2026-10"));
+    assert_eq!(
+        (fail.code.as_str(), fail.status, fail.key.as_str()),
+        ("COST001", Status::Fail, "COST001:openai/2026-10")
+    );
     assert_eq!(
         fail.detail,
         "openai 2026-10: expected |variance| <= 5.0% (warn <= 10.0%), found 12.0% (billed 100.00 USD, allocated 88.00 USD)"
@@ -213,7 +216,10 @@ fn cost007_duplicate_invoice_lines_fires() {
     let fs = duplicate_invoice_lines(&r);
     assert_eq!(statuses(&fs), vec![Status::Warn]);
     assert_eq!(fs[0].key, "COST007:invoice.csv:line 3");
-    assert_eq!(fs[0].detail, "invoice.csv, line 3 repeats line 2 (openai 2026-10 openai usage, 100.00 USD); counted once");
+    assert_eq!(
+        fs[0].detail,
+        "invoice.csv, line 3 repeats line 2 (openai 2026-10 openai usage, 100.00 USD); counted once"
+    );
 }
 
 #[test]

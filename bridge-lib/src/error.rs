@@ -85,6 +85,12 @@ impl Error {
         Error::Demo { what: what.into(), fix: fix.into() }
     }
 
+    /// An input error: a file or table (and where in it) that could not be read or parsed, what
+    /// is wrong with it and how to fix it.
+    pub fn input(location: impl Into<String>, reason: impl Into<String>, fix: impl Into<String>) -> Self {
+        Error::Input { location: location.into(), reason: reason.into(), fix: fix.into() }
+    }
+
     /// A query error, from a tokio-postgres error and what we were doing.
     pub fn query(context: impl Into<String>, err: &tokio_postgres::Error) -> Self {
         Error::Query { context: context.into(), reason: describe_pg_error(err) }

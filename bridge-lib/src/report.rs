@@ -349,10 +349,8 @@ impl Report {
 
     /// Parses a report back from JSON.
     pub fn from_json(text: &str) -> crate::Result<Self> {
-        serde_json::from_str(text).map_err(|e| crate::Error::Input {
-            location: "report json".into(),
-            reason: e.to_string(),
-            fix: "pass the output of `bridge check --format json`".into(),
+        serde_json::from_str(text).map_err(|e| {
+            crate::Error::input("report json", e.to_string(), "pass the output of `bridge check --format json`")
         })
     }
 }

@@ -41,11 +41,11 @@ pub fn read_history(path: &Path) -> Result<Vec<(i64, Snapshot)>> {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => {
-            return Err(Error::Input {
-                location: path.display().to_string(),
-                reason: format!("cannot read the capacity history: {e}"),
-                fix: "point BRIDGE_CAPACITY_HISTORY at a readable JSON-lines file".into(),
-            })
+            return Err(Error::input(
+                path.display().to_string(),
+                format!("cannot read the capacity history: {e}"),
+                "point BRIDGE_CAPACITY_HISTORY at a readable JSON-lines file",
+            ))
         }
     };
     let mut out = Vec::new();
@@ -54,12 +54,12 @@ pub fn read_history(path: &Path) -> Result<Vec<(i64, Snapshot)>> {
             continue;
         }
         let bad = |reason: String| {
-            Error::Input {
-            location: format!("{}:{}", path.display(), n + 1),
-            reason,
-            fix: "each line must be {\"at\":\"2026-11-20T00:00:00Z\",\"namespaces\":{\"tenant\":123}}; fix or delete the line"
-                .into(),
-        }
+            Error::input(
+                format!("{}:{}", path.display(), n + 1),
+                reason,
+                "each line must be {\"at\":\"2026-11-20T00:00:00Z\",\"namespaces\":{\"tenant\":123}}; fix or delete \
+                 the line",
+            )
         };
         let s: Snapshot = serde_json::from_str(line).map_err(|e| bad(format!("not a snapshot: {e}")))?;
         let t = parse_rfc3339(&s.at).ok_or_else(|| bad(format!("`{}` is not an RFC 3339 UTC time", s.at)))?;
@@ -71,10 +71,12 @@ pub fn read_history(path: &Path) -> Result<Vec<(i64, Snapshot)>> {
 
 /// Appends one snapshot as a line.
 pub fn append_history(path: &Path, snapshot: &Snapshot) -> Result<()> {
-    let io = |e: std::io::Error| Error::Input {
-        location: path.display().to_string(),
-        reason: format!("cannot append to the capacity history: {e}"),
-        fix: "make the file and its folder writable, or choose another path".into(),
+    let io = |e: std::io::Error| {
+        Error::input(
+            path.display().to_string(),
+            format!("cannot append to the capacity history: {e}"),
+            "make the file and its folder writable, or choose another path",
+        )
     };
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
     let line = serde_json::to_string(snapshot).map_err(|e| io(std::io::Error::other(e)))?;

@@ -61,15 +61,19 @@ pub fn data_plane_url(host: &str) -> String {
 
 /// Reads a saved `describe_index_stats` response (offline mode).
 pub fn load_stats(path: &Path) -> Result<IndexStats> {
-    let body = std::fs::read(path).map_err(|e| Error::Input {
-        location: path.display().to_string(),
-        reason: format!("cannot read the saved index stats: {e}"),
-        fix: "point BRIDGE_PINECONE_SNAPSHOT at a file saved by `bridge capacity snapshot`".into(),
+    let body = std::fs::read(path).map_err(|e| {
+        Error::input(
+            path.display().to_string(),
+            format!("cannot read the saved index stats: {e}"),
+            "point BRIDGE_PINECONE_SNAPSHOT at a file saved by `bridge capacity snapshot`",
+        )
     })?;
-    IndexStats::from_json(&body).map_err(|e| Error::Input {
-        location: path.display().to_string(),
-        reason: format!("not a describe_index_stats response: {e}"),
-        fix: "save one with `bridge capacity snapshot --out FILE`".into(),
+    IndexStats::from_json(&body).map_err(|e| {
+        Error::input(
+            path.display().to_string(),
+            format!("not a describe_index_stats response: {e}"),
+            "save one with `bridge capacity snapshot --out FILE`",
+        )
     })
 }
 

@@ -6,8 +6,9 @@
 //! (the application role sees nothing without a tenant context), the same query runs once per
 //! tenant of the tenants table with `set_config(tenant_setting, id, true)`.
 
+use super::model::{AllocatedRow, UnknownProvider};
+use super::providers::merge_allocated;
 use super::units::{parse_micros, period_of};
-use super::{merge_allocated, AllocatedRow, UnknownProvider};
 use crate::config::{Config, DbTarget};
 use crate::db::{self, quote_ident, quote_qualified};
 use crate::{Error, Result};
@@ -81,11 +82,11 @@ pub async fn aggregate(target: &DbTarget, cfg: &Config) -> Result<(Vec<Allocated
             .map(|r| format!("; e.g. tenant {}, time {}, cost {}", r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, String>(2)))
             .unwrap_or_default();
         let _ = tx.rollback().await;
-        return Err(Error::Input {
-            location: format!("table {}, columns `{}` and `{}`", c.table, k.cost, k.time),
-            reason: format!("{bad_rows} rows have a negative, NaN or missing cost or time{example}"),
-            fix: format!("fix the metering that wrote them, e.g. SELECT * FROM {table} WHERE {bad};"),
-        });
+        return Err(Error::input(
+            format!("table {}, columns `{}` and `{}`", c.table, k.cost, k.time),
+            format!("{bad_rows} rows have a negative, NaN or missing cost or time{example}"),
+            format!("fix the metering that wrote them, e.g. SELECT * FROM {table} WHERE {bad};"),
+        ));
     }
     tx.rollback().await.map_err(|e| Error::query("rolling back", &e))?;
 
@@ -94,10 +95,12 @@ pub async fn aggregate(target: &DbTarget, cfg: &Config) -> Result<(Vec<Allocated
     for r in &rows {
         let period: String = r.get(3);
         let sum: String = r.get(4);
-        let micros = parse_micros(&sum).ok_or_else(|| Error::Input {
-            location: format!("table {}, column `{}`", c.table, k.cost),
-            reason: format!("the sum `{sum}` is not a number"),
-            fix: "store costs as numeric".into(),
+        let micros = parse_micros(&sum).ok_or_else(|| {
+            Error::input(
+                format!("table {}, column `{}`", c.table, k.cost),
+                format!("the sum `{sum}` is not a number"),
+                "store costs as numeric",
+            )
         })?;
         let row = AllocatedRow {
             tenant: r.get(0),

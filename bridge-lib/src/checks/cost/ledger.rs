@@ -6,9 +6,10 @@
 //! Column names are configurable (`BRIDGE_COST_COL_*`). Costs are summed as integer
 //! micro-units, so totals are exact.
 
-use super::billed::{extension, input, unreadable};
+use super::files::{extension, unreadable};
+use super::model::{AllocatedRow, UnknownProvider};
+use super::providers::merge_allocated;
 use super::units::{period_of, to_units};
-use super::{merge_allocated, AllocatedRow, UnknownProvider};
 use crate::config::{CostConfig, LedgerColumns};
 use crate::{Error, Result};
 use polars::prelude::*;
@@ -61,7 +62,7 @@ impl Source {
     }
 
     fn error(&self, e: &PolarsError) -> Error {
-        input(
+        Error::input(
             &self.name,
             format!("cannot read it as {}: {e}", if self.csv { "CSV" } else { "Parquet" }),
             "export the ledger again",
@@ -118,165 +119,221 @@ fn with_period(lf: LazyFrame, time: &str, text: bool) -> LazyFrame {
 
 /// Aggregates one file. Errors name the file, the line or row, the column and the fix.
 fn aggregate_file(path: &Path, k: &LedgerColumns) -> Result<Vec<AllocatedRow>> {
-    let name = path.display().to_string();
-    let ext = extension(path);
-    if !matches!(ext.as_str(), "csv" | "parquet" | "pq") {
-        return Err(input(
-            &name,
-            format!("unknown ledger type `.{ext}`"),
-            "use .csv or .parquet ledger files in BRIDGE_ALLOCATED_FILES",
-        ));
-    }
-    if std::fs::metadata(path).map_err(|e| unreadable(&name, &e))?.len() == 0 {
-        return Err(input(&name, "the file is empty", "export the ledger again with a header and rows"));
-    }
-    let src = Source { name, csv: ext == "csv" };
-    let schema = src.scan(None).and_then(|mut lf| lf.collect_schema()).map_err(|e| src.error(&e))?;
-    let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
-    for (var, want) in k.by_variable() {
-        if !names.iter().any(|n| n == want) {
-            let near = names
-                .iter()
-                .find(|n| n.eq_ignore_ascii_case(want))
-                .map(|n| format!(" (`{n}` differs only in case)"))
-                .unwrap_or_default();
-            return Err(input(
-                &src.name,
-                format!("no column `{want}`{near}; columns found: {}", names.join(", ")),
-                format!("rename the column to `{want}`, or set {var} to the column that holds it"),
-            ));
-        }
-    }
-    let time_is_text = src.csv || matches!(schema.get(&k.time), Some(DataType::String));
-    if !src.csv {
-        let ct = schema.get(&k.cost).cloned().unwrap_or(DataType::Null);
-        if !ct.is_primitive_numeric() && !matches!(ct, DataType::Null) {
-            return Err(input(
-                &src.name,
-                format!("column `{}` is {ct}, not a number", k.cost),
-                "write the cost as a float or integer column",
-            ));
-        }
-        let tt = schema.get(&k.time).cloned().unwrap_or(DataType::Null);
-        if !time_is_text && !matches!(tt, DataType::Datetime(..) | DataType::Date) {
-            return Err(input(
-                &src.name,
-                format!("column `{}` is {tt}, not a timestamp", k.time),
-                "write the time as a UTC timestamp or ISO 8601 text",
-            ));
-        }
-    }
-    let cost = col(k.cost.as_str()).cast(DataType::Float64);
+    let (src, time_is_text) = Source::open(path, k)?;
     let lf = with_period(src.scan(Some(k)).map_err(|e| src.error(&e))?, &k.time, time_is_text);
-    let agg = lf
-        .clone()
-        .group_by([
-            col(k.tenant.as_str()).cast(DataType::String).alias("tenant"),
-            col(k.provider.as_str()).cast(DataType::String).alias("provider"),
-            col(k.model.as_str()).cast(DataType::String).alias("model"),
-            col(PERIOD).alias("period"),
-        ])
-        .agg([
-            (cost.clone() * lit(1e6) + lit(0.5)).cast(DataType::Int64).sum().alias("micros"),
-            len().cast(DataType::Int64).alias("events"),
-            cost.clone().null_count().cast(DataType::Int64).alias("nulls"),
-            (cost.clone().lt(lit(0.0)).or(cost.clone().is_nan())).sum().cast(DataType::Int64).alias("bad"),
-        ])
-        .with_column(col("period").cast(DataType::String));
-    // the streaming engine keeps memory flat on large ledgers; a plan with one sink always
-    // yields a single frame (`unwrap_single` only panics for plans with several sinks)
-    let df = match agg.collect_with_engine(Engine::Streaming).map(|r| r.unwrap_single()) {
-        Ok(df) => df,
-        Err(e) => {
-            // a value that does not parse as a number: find its line
-            let text = src.scan(None).map_err(|e| src.error(&e))?;
-            let pred = col(k.cost.as_str()).is_not_null().and(col(k.cost.as_str()).cast(DataType::Float64).is_null());
-            return Err(match src.first_row(text, pred, &k.cost) {
-                Some((row, v)) => input(
-                    &format!("{}, column `{}`", src.location(row), k.cost),
-                    format!("`{v}` is not a number"),
-                    "write the cost as a plain decimal such as 0.0123",
-                ),
-                None => src.error(&e),
-            });
-        }
-    };
-    if df.height() == 0 {
-        return Err(input(
-            &src.name,
-            "the ledger has a header but no rows",
-            "point BRIDGE_ALLOCATED_FILES at a ledger with usage",
-        ));
-    }
-    let s = |n: &str| df.column(n).map(|c| c.as_materialized_series().clone());
-    let (tenant, provider, model, per, micros, events, nulls, bad) =
-        (s("tenant"), s("provider"), s("model"), s("period"), s("micros"), s("events"), s("nulls"), s("bad"));
-    let err = |e: PolarsError| src.error(&e);
-    let (tenant, provider, model, per) =
-        (tenant.map_err(err)?, provider.map_err(err)?, model.map_err(err)?, per.map_err(err)?);
-    let (micros, events, nulls, bad) =
-        (micros.map_err(err)?, events.map_err(err)?, nulls.map_err(err)?, bad.map_err(err)?);
-    let strs = |x: &Series| x.str().map(|c| c.iter().map(|v| v.map(str::to_string)).collect::<Vec<_>>()).map_err(err);
-    let ints = |x: &Series| x.i64().map(|c| c.iter().map(|v| v.unwrap_or(0)).collect::<Vec<_>>()).map_err(err);
-    let (tenant, provider, model, per) = (strs(&tenant)?, strs(&provider)?, strs(&model)?, strs(&per)?);
-    let (micros, events, nulls, bad) = (ints(&micros)?, ints(&events)?, ints(&nulls)?, ints(&bad)?);
+    let df = src.aggregate(lf.clone(), k)?;
+    let a = Aggregate::of(&df, &src)?;
+    a.check(&src, lf, k)?;
+    Ok(a.rows())
+}
 
-    // problems found in the aggregate are located in the file with a second, filtered scan
-    let locate = |pred: Expr, column: &str, reason: &str, fix: &str| -> Error {
-        let loc = src
-            .first_row(lf.clone(), pred, column)
-            .map(|(row, v)| (format!("{}, column `{column}`", src.location(row)), format!("{reason} (found `{v}`)")))
-            .unwrap_or_else(|| (format!("{}, column `{column}`", src.name), reason.to_string()));
-        input(&loc.0, loc.1, fix)
-    };
-    for (column, values) in [(&k.tenant, &tenant), (&k.provider, &provider), (&k.model, &model)] {
-        if values.iter().any(Option::is_none) {
-            return Err(locate(
-                col(column.as_str()).is_null(),
-                column,
-                "empty value",
-                "every ledger row needs a tenant, a provider and a model",
+impl Source {
+    /// Checks the file's type, that it is not empty, and its columns and their types; returns
+    /// the source and whether its times are text.
+    fn open(path: &Path, k: &LedgerColumns) -> Result<(Source, bool)> {
+        let name = path.display().to_string();
+        let ext = extension(path);
+        if !matches!(ext.as_str(), "csv" | "parquet" | "pq") {
+            return Err(Error::input(
+                &name,
+                format!("unknown ledger type `.{ext}`"),
+                "use .csv or .parquet ledger files in BRIDGE_ALLOCATED_FILES",
             ));
         }
+        if std::fs::metadata(path).map_err(|e| unreadable(&name, &e))?.len() == 0 {
+            return Err(Error::input(&name, "the file is empty", "export the ledger again with a header and rows"));
+        }
+        let src = Source { name, csv: ext == "csv" };
+        let schema = src.scan(None).and_then(|mut lf| lf.collect_schema()).map_err(|e| src.error(&e))?;
+        let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+        for (var, want) in k.by_variable() {
+            if !names.iter().any(|n| n == want) {
+                let near = names
+                    .iter()
+                    .find(|n| n.eq_ignore_ascii_case(want))
+                    .map(|n| format!(" (`{n}` differs only in case)"))
+                    .unwrap_or_default();
+                return Err(Error::input(
+                    &src.name,
+                    format!("no column `{want}`{near}; columns found: {}", names.join(", ")),
+                    format!("rename the column to `{want}`, or set {var} to the column that holds it"),
+                ));
+            }
+        }
+        let time_is_text = src.csv || matches!(schema.get(&k.time), Some(DataType::String));
+        if !src.csv {
+            let ct = schema.get(&k.cost).cloned().unwrap_or(DataType::Null);
+            if !ct.is_primitive_numeric() && !matches!(ct, DataType::Null) {
+                return Err(Error::input(
+                    &src.name,
+                    format!("column `{}` is {ct}, not a number", k.cost),
+                    "write the cost as a float or integer column",
+                ));
+            }
+            let tt = schema.get(&k.time).cloned().unwrap_or(DataType::Null);
+            if !time_is_text && !matches!(tt, DataType::Datetime(..) | DataType::Date) {
+                return Err(Error::input(
+                    &src.name,
+                    format!("column `{}` is {tt}, not a timestamp", k.time),
+                    "write the time as a UTC timestamp or ISO 8601 text",
+                ));
+            }
+        }
+        Ok((src, time_is_text))
     }
-    if let Some(bad_period) = per.iter().find(|p| p.as_deref().and_then(period_of).is_none()) {
-        let pred = match bad_period {
-            None => col(k.time.as_str()).is_null(),
-            Some(p) => col(PERIOD).cast(DataType::String).eq(lit(p.clone())),
+
+    /// The scan grouped by tenant, provider, model and period: cost in micro-units, rows, and
+    /// the counts of empty and of negative or NaN costs. A cost that is not a number is an
+    /// error naming its line; a file without rows is an error.
+    fn aggregate(&self, lf: LazyFrame, k: &LedgerColumns) -> Result<DataFrame> {
+        let cost = col(k.cost.as_str()).cast(DataType::Float64);
+        let agg = lf
+            .group_by([
+                col(k.tenant.as_str()).cast(DataType::String).alias("tenant"),
+                col(k.provider.as_str()).cast(DataType::String).alias("provider"),
+                col(k.model.as_str()).cast(DataType::String).alias("model"),
+                col(PERIOD).alias("period"),
+            ])
+            .agg([
+                (cost.clone() * lit(1e6) + lit(0.5)).cast(DataType::Int64).sum().alias("micros"),
+                len().cast(DataType::Int64).alias("events"),
+                cost.clone().null_count().cast(DataType::Int64).alias("nulls"),
+                (cost.clone().lt(lit(0.0)).or(cost.clone().is_nan())).sum().cast(DataType::Int64).alias("bad"),
+            ])
+            .with_column(col("period").cast(DataType::String));
+        // the streaming engine keeps memory flat on large ledgers; a plan with one sink always
+        // yields a single frame (`unwrap_single` only panics for plans with several sinks)
+        let df = match agg.collect_with_engine(Engine::Streaming).map(|r| r.unwrap_single()) {
+            Ok(df) => df,
+            Err(e) => {
+                // a value that does not parse as a number: find its line
+                let text = self.scan(None).map_err(|e| self.error(&e))?;
+                let pred =
+                    col(k.cost.as_str()).is_not_null().and(col(k.cost.as_str()).cast(DataType::Float64).is_null());
+                return Err(match self.first_row(text, pred, &k.cost) {
+                    Some((row, v)) => Error::input(
+                        format!("{}, column `{}`", self.location(row), k.cost),
+                        format!("`{v}` is not a number"),
+                        "write the cost as a plain decimal such as 0.0123",
+                    ),
+                    None => self.error(&e),
+                });
+            }
         };
-        return Err(locate(
-            pred,
-            &k.time,
-            "not a UTC timestamp",
-            "write times as ISO 8601 UTC, such as 2026-10-01T12:00:00Z",
-        ));
+        if df.height() == 0 {
+            return Err(Error::input(
+                &self.name,
+                "the ledger has a header but no rows",
+                "point BRIDGE_ALLOCATED_FILES at a ledger with usage",
+            ));
+        }
+        Ok(df)
     }
-    if nulls.iter().any(|n| *n > 0) {
-        return Err(locate(
-            col(k.cost.as_str()).is_null(),
-            &k.cost,
-            "empty cost",
-            "write a cost on every row (0 for free calls)",
-        ));
-    }
-    if bad.iter().any(|n| *n > 0) {
-        return Err(locate(
-            cost.clone().lt(lit(0.0)).or(cost.clone().is_nan()),
-            &k.cost,
-            "negative or NaN cost",
-            "allocated costs are never negative: fix the metering that wrote it, or drop the row",
-        ));
-    }
-    Ok((0..df.height())
-        .map(|i| AllocatedRow {
-            tenant: tenant[i].clone().unwrap_or_default(),
-            provider: provider[i].clone().unwrap_or_default(),
-            model: model[i].clone().unwrap_or_default(),
-            period: per[i].as_deref().and_then(period_of).unwrap_or_default(),
-            micros: micros[i],
-            events: events[i] as u64,
+}
+
+/// The aggregate's columns.
+struct Aggregate {
+    tenant: Vec<Option<String>>,
+    provider: Vec<Option<String>>,
+    model: Vec<Option<String>>,
+    period: Vec<Option<String>>,
+    micros: Vec<i64>,
+    events: Vec<i64>,
+    nulls: Vec<i64>,
+    bad: Vec<i64>,
+}
+
+impl Aggregate {
+    fn of(df: &DataFrame, src: &Source) -> Result<Aggregate> {
+        let err = |e: PolarsError| src.error(&e);
+        let s = |n: &str| df.column(n).map(|c| c.as_materialized_series().clone()).map_err(err);
+        let strs = |n: &str| {
+            let x = s(n)?;
+            x.str().map(|c| c.iter().map(|v| v.map(str::to_string)).collect::<Vec<_>>()).map_err(err)
+        };
+        let ints = |n: &str| {
+            let x = s(n)?;
+            x.i64().map(|c| c.iter().map(|v| v.unwrap_or(0)).collect::<Vec<_>>()).map_err(err)
+        };
+        Ok(Aggregate {
+            tenant: strs("tenant")?,
+            provider: strs("provider")?,
+            model: strs("model")?,
+            period: strs("period")?,
+            micros: ints("micros")?,
+            events: ints("events")?,
+            nulls: ints("nulls")?,
+            bad: ints("bad")?,
         })
-        .collect())
+    }
+
+    /// Problems found in the aggregate (an empty tenant, provider or model, a time that is not
+    /// a timestamp, an empty, negative or NaN cost), located in the file with a second,
+    /// filtered scan.
+    fn check(&self, src: &Source, lf: LazyFrame, k: &LedgerColumns) -> Result<()> {
+        let locate = |pred: Expr, column: &str, reason: &str, fix: &str| -> Error {
+            let loc = src
+                .first_row(lf.clone(), pred, column)
+                .map(|(row, v)| {
+                    (format!("{}, column `{column}`", src.location(row)), format!("{reason} (found `{v}`)"))
+                })
+                .unwrap_or_else(|| (format!("{}, column `{column}`", src.name), reason.to_string()));
+            Error::input(loc.0, loc.1, fix)
+        };
+        for (column, values) in [(&k.tenant, &self.tenant), (&k.provider, &self.provider), (&k.model, &self.model)] {
+            if values.iter().any(Option::is_none) {
+                return Err(locate(
+                    col(column.as_str()).is_null(),
+                    column,
+                    "empty value",
+                    "every ledger row needs a tenant, a provider and a model",
+                ));
+            }
+        }
+        if let Some(bad_period) = self.period.iter().find(|p| p.as_deref().and_then(period_of).is_none()) {
+            let pred = match bad_period {
+                None => col(k.time.as_str()).is_null(),
+                Some(p) => col(PERIOD).cast(DataType::String).eq(lit(p.clone())),
+            };
+            return Err(locate(
+                pred,
+                &k.time,
+                "not a UTC timestamp",
+                "write times as ISO 8601 UTC, such as 2026-10-01T12:00:00Z",
+            ));
+        }
+        if self.nulls.iter().any(|n| *n > 0) {
+            return Err(locate(
+                col(k.cost.as_str()).is_null(),
+                &k.cost,
+                "empty cost",
+                "write a cost on every row (0 for free calls)",
+            ));
+        }
+        if self.bad.iter().any(|n| *n > 0) {
+            let cost = col(k.cost.as_str()).cast(DataType::Float64);
+            return Err(locate(
+                cost.clone().lt(lit(0.0)).or(cost.is_nan()),
+                &k.cost,
+                "negative or NaN cost",
+                "allocated costs are never negative: fix the metering that wrote it, or drop the row",
+            ));
+        }
+        Ok(())
+    }
+
+    fn rows(self) -> Vec<AllocatedRow> {
+        (0..self.micros.len())
+            .map(|i| AllocatedRow {
+                tenant: self.tenant[i].clone().unwrap_or_default(),
+                provider: self.provider[i].clone().unwrap_or_default(),
+                model: self.model[i].clone().unwrap_or_default(),
+                period: self.period[i].as_deref().and_then(period_of).unwrap_or_default(),
+                micros: self.micros[i],
+                events: self.events[i] as u64,
+            })
+            .collect()
+    }
 }
 
 /// The per-tenant breakdown as a polars `DataFrame` (tenant, provider, model, period, cost,
@@ -291,7 +348,7 @@ pub fn breakdown_frame(rows: &[AllocatedRow]) -> Result<DataFrame> {
         "cost" => rows.iter().map(|r| to_units(r.micros)).collect::<Vec<_>>(),
         "events" => rows.iter().map(|r| r.events).collect::<Vec<_>>(),
     )
-    .map_err(|e| input("the per-tenant breakdown", e.to_string(), "report this as a bug"))
+    .map_err(|e| Error::input("the per-tenant breakdown", e.to_string(), "report this as a bug"))
 }
 
 #[cfg(test)]

@@ -1,0 +1,185 @@
+//! The providers' billing exports, read into canonical [`BilledLine`]s: one module per format,
+//! [`ExportFormat`] the list of them, and `ExportFormat::detect` the one place that tells
+//! them apart (by extension, then by columns or by the fields of the first cost bucket).
+//!
+//! - `invoice_csv`: a plain invoice, one line per charge;
+//! - `focus`: a FinOps FOCUS export, CSV or Parquet;
+//! - `openai_costs`: OpenAI `GET /organization/costs` JSON;
+//! - `anthropic_cost_report`: Anthropic `GET /v1/organizations/cost_report` JSON.
+//!
+//! Every bad value is an [`crate::Error::Input`] naming the file, the line or row, the column
+//! and the fix. CSV locations are file lines (the header is line 1); Parquet locations are
+//! data rows.
+//!
+//! [`BilledLine`]: super::model::BilledLine
+
+#[cfg(feature = "cost")]
+pub mod anthropic_cost_report;
+#[cfg(feature = "cost")]
+mod cost_api;
+#[cfg(feature = "cost")]
+pub mod focus;
+#[cfg(feature = "cost")]
+pub mod invoice_csv;
+#[cfg(feature = "cost")]
+pub mod openai_costs;
+#[cfg(feature = "cost")]
+pub mod tabular;
+
+#[cfg(feature = "cost")]
+use super::files::{extension, unreadable};
+#[cfg(feature = "cost")]
+use super::model::{BilledLine, UnknownProvider};
+#[cfg(feature = "cost")]
+use crate::{config::CostConfig, Error, Result};
+#[cfg(feature = "cost")]
+use serde_json::Value;
+#[cfg(feature = "cost")]
+use std::path::Path;
+
+/// A provider export format the cost check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// A plain invoice CSV (`invoice_csv`).
+    InvoiceCsv,
+    /// A FinOps FOCUS export, CSV or Parquet (`focus`).
+    Focus,
+    /// OpenAI's organization costs JSON (`openai_costs`).
+    OpenAiCosts,
+    /// Anthropic's cost report JSON (`anthropic_cost_report`).
+    AnthropicCostReport,
+}
+
+impl ExportFormat {
+    /// Every format, in the order messages list them.
+    pub const ALL: [ExportFormat; 4] =
+        [ExportFormat::InvoiceCsv, ExportFormat::Focus, ExportFormat::OpenAiCosts, ExportFormat::AnthropicCostReport];
+
+    /// What the format is called in messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportFormat::InvoiceCsv => "invoice CSV",
+            ExportFormat::Focus => "FOCUS CSV/Parquet",
+            ExportFormat::OpenAiCosts => "OpenAI costs JSON",
+            ExportFormat::AnthropicCostReport => "Anthropic cost report JSON",
+        }
+    }
+
+    /// Every format, as a list for messages (`invoice CSV, FOCUS CSV/Parquet, …`).
+    pub fn list() -> String {
+        Self::ALL.map(Self::label).join(", ")
+    }
+}
+
+/// The fix for a billed file of none of the formats' file types.
+pub const BY_EXTENSION: &str = "use an invoice or FOCUS .csv/.parquet, or an OpenAI/Anthropic cost .json";
+
+/// One provider's export for one period, in the words of a remedy.
+pub const ONE_PROVIDERS_EXPORT: &str = "invoice CSV, FOCUS, or its cost API JSON";
+
+/// An export as read from disk, before its format is told.
+#[cfg(feature = "cost")]
+#[derive(Debug, Clone)]
+pub enum Export {
+    /// A CSV or Parquet file, every value as text.
+    Table(tabular::Table),
+    /// A cost API response body.
+    Json(Value),
+}
+
+#[cfg(feature = "cost")]
+impl Export {
+    /// Reads a billed file by its extension: `.csv`, `.parquet`/`.pq` or `.json`.
+    pub fn load(path: &Path) -> Result<Export> {
+        let name = path.display().to_string();
+        match extension(path).as_str() {
+            "json" => {
+                let text = std::fs::read_to_string(path).map_err(|e| unreadable(&name, &e))?;
+                Export::json(&name, &text)
+            }
+            "csv" | "parquet" | "pq" => Ok(Export::Table(tabular::read_table(path)?)),
+            other => Err(Error::input(&name, format!("unknown export type `.{other}`"), BY_EXTENSION)),
+        }
+    }
+
+    /// Parses a cost API response body.
+    pub fn json(name: &str, text: &str) -> Result<Export> {
+        serde_json::from_str(text).map(Export::Json).map_err(|e| {
+            Error::input(
+                name,
+                format!("not valid JSON: {e}"),
+                "save the API response body as-is (GET /v1/organization/costs or /v1/organizations/cost_report)",
+            )
+        })
+    }
+}
+
+#[cfg(feature = "cost")]
+impl ExportFormat {
+    /// Tells which format an export is: a table with FOCUS columns (`BillingPeriodStart`, or
+    /// `BilledCost` without `billing_period`) is FOCUS, any other table an invoice; a cost API
+    /// body whose first bucket has `start_time` is OpenAI's, `starting_at` Anthropic's.
+    pub fn detect(name: &str, export: &Export) -> Result<ExportFormat> {
+        match export {
+            Export::Table(t) => {
+                let focus = t.find(&["BillingPeriodStart"]).is_some()
+                    || (t.find(&["BilledCost"]).is_some() && t.find(&["billing_period"]).is_none());
+                Ok(if focus { ExportFormat::Focus } else { ExportFormat::InvoiceCsv })
+            }
+            Export::Json(v) => {
+                let first = &cost_api::buckets(name, v)?[0];
+                if first.get("start_time").is_some() {
+                    Ok(ExportFormat::OpenAiCosts)
+                } else if first.get("starting_at").is_some() {
+                    Ok(ExportFormat::AnthropicCostReport)
+                } else {
+                    Err(Error::input(
+                        format!("{name}, data[0]"),
+                        "the bucket has neither `start_time` (OpenAI) nor `starting_at` (Anthropic)",
+                        "save the body of OpenAI's /v1/organization/costs or Anthropic's /v1/organizations/cost_report",
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// Reads one billed file; returns its lines (providers normalized to the known names) and the
+/// provider names that are not known.
+#[cfg(feature = "cost")]
+pub fn read(path: &Path, c: &CostConfig) -> Result<(Vec<BilledLine>, Vec<UnknownProvider>)> {
+    let name = path.display().to_string();
+    let lines = read_export(&name, &Export::load(path)?)?;
+    let mut unknown = Vec::new();
+    let lines = lines
+        .into_iter()
+        .map(|mut l| {
+            let (p, known) = super::providers::normalize_provider(&l.provider, &c.providers);
+            if !known {
+                unknown.push(UnknownProvider { name: l.provider.clone(), location: format!("{name}, {}", l.location) });
+            }
+            l.provider = p;
+            l
+        })
+        .collect();
+    Ok((lines, unknown))
+}
+
+/// Reads an export in whichever format it is, providers as written.
+#[cfg(feature = "cost")]
+pub fn read_export(name: &str, export: &Export) -> Result<Vec<BilledLine>> {
+    match (ExportFormat::detect(name, export)?, export) {
+        (ExportFormat::InvoiceCsv, Export::Table(t)) => tabular::read(name, t, &invoice_csv::LAYOUT),
+        (ExportFormat::Focus, Export::Table(t)) => tabular::read(name, t, &focus::LAYOUT),
+        (ExportFormat::OpenAiCosts, Export::Json(v)) => cost_api::read(name, v, &openai_costs::API),
+        (ExportFormat::AnthropicCostReport, Export::Json(v)) => cost_api::read(name, v, &anthropic_cost_report::API),
+        (format, _) => Err(Error::input(
+            name,
+            format!("told apart as {}, which is not its kind of file", format.label()),
+            "report this as a bug",
+        )),
+    }
+}
+
+#[cfg(all(test, feature = "cost"))]
+mod tests;

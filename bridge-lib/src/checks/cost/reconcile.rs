@@ -1,0 +1,95 @@
+//! Reconciliation: the billed lines and the allocated rows summed per provider and billing
+//! period, with the variance band of each (pure: no I/O).
+//!
+//! Bands: |variance| up to `warn` (5%) passes, up to `fail` (10%) warns, beyond fails; both
+//! edges are inclusive (exactly 5% passes, exactly 10% warns). A period still open never fails.
+//! Lines in another currency, unallocatable lines (by charge category) and repeated lines are
+//! set apart; ledger usage in a month no export covers is reported, not reconciled.
+
+use super::model::{BilledLine, Duplicate, Gathered, Outside, Reconciliation, VarianceRow};
+use super::units::to_units;
+use crate::config::CostConfig;
+use crate::finding::Status;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Reconciles the allocated side with the billed lines (pure: no I/O).
+pub fn reconcile(g: &Gathered, c: &CostConfig) -> Reconciliation {
+    let mut seen: BTreeMap<(&str, &str), &BilledLine> = BTreeMap::new();
+    let mut duplicates = Vec::new();
+    let (mut unallocatable, mut other_currency) = (Vec::new(), Vec::new());
+    let mut billed: BTreeMap<(String, String), (i64, BTreeSet<String>, bool)> = BTreeMap::new();
+    let mut excluded: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut billed_periods = BTreeSet::new();
+    for l in &g.billed {
+        billed_periods.insert(l.period.clone());
+        if let Some(first) = seen.insert((l.source.as_str(), l.identity.as_str()), l) {
+            duplicates.push(Duplicate { line: l.clone(), first: first.location.clone() });
+            seen.insert((l.source.as_str(), l.identity.as_str()), first);
+            continue;
+        }
+        let key = (l.provider.clone(), l.period.clone());
+        if !l.currency.eq_ignore_ascii_case(&c.currency) {
+            other_currency.push(l.clone());
+        } else if c.unallocatable.contains(&l.category) {
+            unallocatable.push(l.clone());
+            *excluded.entry(key).or_default() += l.micros;
+        } else {
+            let e = billed.entry(key).or_default();
+            e.0 += l.micros;
+            e.1.insert(l.source.clone());
+            e.2 |= l.open;
+        }
+    }
+    let mut allocated: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut outside: BTreeMap<(String, String), (u64, i64)> = BTreeMap::new();
+    for a in &g.allocated {
+        let key = (a.provider.clone(), a.period.clone());
+        if billed_periods.contains(&a.period) {
+            *allocated.entry(key).or_default() += a.micros;
+        } else {
+            let o = outside.entry(key).or_default();
+            o.0 += a.events;
+            o.1 += a.micros;
+        }
+    }
+    let keys: BTreeSet<&(String, String)> = billed.keys().chain(allocated.keys()).collect();
+    let variance = keys
+        .into_iter()
+        .map(|k| {
+            let alloc = allocated.get(k).copied().unwrap_or(0);
+            let (bill, sources, open) = billed.get(k).cloned().unwrap_or_default();
+            let variance = (bill != 0).then(|| (bill - alloc) as f64 / bill as f64);
+            let band = match variance {
+                None => Status::Warn,
+                Some(v) if v.abs() <= c.warn + 1e-12 => Status::Pass,
+                Some(v) if v.abs() <= c.fail + 1e-12 || open => Status::Warn,
+                Some(_) => Status::Fail,
+            };
+            VarianceRow {
+                provider: k.0.clone(),
+                period: k.1.clone(),
+                allocated: to_units(alloc),
+                billed: to_units(bill),
+                unallocatable: to_units(excluded.get(k).copied().unwrap_or(0)),
+                variance,
+                band,
+                open,
+                sources: sources.into_iter().collect(),
+            }
+        })
+        .collect();
+    Reconciliation {
+        currency: c.currency.clone(),
+        warn: c.warn,
+        fail: c.fail,
+        variance,
+        unallocatable,
+        other_currency,
+        duplicates,
+        outside: outside
+            .into_iter()
+            .map(|((provider, period), (events, micros))| Outside { provider, period, events, cost: to_units(micros) })
+            .collect(),
+        unknown_providers: g.unknown_providers.clone(),
+    }
+}

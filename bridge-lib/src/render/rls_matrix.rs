@@ -90,6 +90,9 @@ mod tests {
             move_to_other: None,
             update_other: None,
             delete_other: None,
+            shared_rows: 0,
+            update_shared: None,
+            delete_shared: None,
         }
     }
 
@@ -108,6 +111,7 @@ mod tests {
                 row("public.documents", true, Some(0), Some("denied (42501)")),
                 row("public.notes", false, Some(4), Some("ALLOWED (1 row)")),
             ],
+            mutants: Vec::new(),
         };
         let o = CheckOutcome::from_findings(CheckId::Rls, vec![]).with_data(serde_json::to_value(&d).unwrap());
         let h = rls_matrix_html(&o);

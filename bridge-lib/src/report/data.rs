@@ -249,6 +249,9 @@ pub struct RlsData {
     pub settings_read_by_policies: Vec<String>,
     /// The access matrix: one row per relation.
     pub matrix: Vec<MatrixRow>,
+    /// With `--prove`: each planted mutant and whether the probe caught it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mutants: Vec<MutantData>,
 }
 
 /// The application role in [`RlsData`].
@@ -291,4 +294,27 @@ pub struct MatrixRow {
     pub update_other: Option<String>,
     /// Deleting another tenant's rows.
     pub delete_other: Option<String>,
+    /// Shared rows (a NULL tenant or a `BRIDGE_SHARED_TENANT` marker) a context saw, at most.
+    #[serde(default)]
+    pub shared_rows: i64,
+    /// Updating shared rows under a tenant's context.
+    #[serde(default)]
+    pub update_shared: Option<String>,
+    /// Deleting shared rows under a tenant's context.
+    #[serde(default)]
+    pub delete_shared: Option<String>,
+}
+
+/// One mutant `--prove` planted, and whether the probe caught it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MutantData {
+    /// `permissive-using-true`, `rls-disabled`, `force-off` or `session-set`.
+    pub mutant: String,
+    /// The table it was planted on (the tenant setting for `session-set`).
+    pub relation: String,
+    /// The probe reported a leak on the relation under the mutant.
+    pub caught: bool,
+    /// Why it was not planted or not probed, when so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }

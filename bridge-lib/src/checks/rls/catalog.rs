@@ -22,6 +22,16 @@ pub struct AppRole {
 }
 
 impl AppRole {
+    /// The role as the check's data shows it.
+    pub fn data(&self) -> crate::report::data::AppRoleData {
+        crate::report::data::AppRoleData {
+            name: self.name.clone(),
+            superuser: self.superuser,
+            bypassrls: self.bypassrls,
+            bypassing_memberships: self.bypassing_memberships.clone(),
+        }
+    }
+
     /// True when every RLS probe would pass vacuously.
     pub fn bypasses(&self) -> bool {
         self.superuser || self.bypassrls

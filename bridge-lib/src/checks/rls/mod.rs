@@ -58,6 +58,7 @@ pub use settings::{ProbeWrites, RlsConfig};
 
 use crate::config::Config;
 use crate::finding::Finding;
+use crate::report::data::{MatrixRow, RlsData};
 use crate::report::{CheckId, CheckOutcome};
 use crate::{db, Result};
 use catalog::Catalog;
@@ -68,7 +69,6 @@ use rules::{
     context_leak, cross_tenant_read, cross_tenant_write, empty_context, hidden_view, inconclusive, no_context_read,
     not_readable, probe_error, row_security_inactive, shared_write, tenant_copy, write_probes,
 };
-use serde_json::json;
 
 /// Runs the audit: catalog, then the live probe, on a fresh connection of the application role.
 pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
@@ -98,17 +98,18 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     let mut findings = static_rules::evaluate(cfg, &cat);
     repro::attach(cfg, &cat, &obs, &mut findings);
     findings.extend(evaluate_live(cfg, &cat, &obs));
-    let mut data = json!({
-        "app_role": cat.role,
-        "probe_tenants": obs.tenants,
-        "settings_read_by_policies": cat.settings_read,
-        "matrix": matrix(&cat, &obs),
-    });
+    let mut data = RlsData {
+        app_role: cat.role.data(),
+        probe_tenants: obs.tenants.clone(),
+        settings_read_by_policies: cat.settings_read.clone(),
+        matrix: matrix(&cat, &obs),
+        mutants: Vec::new(),
+    };
     if cfg.rls.prove {
-        let mutants = prove::run(cfg, &cat, &obs.tenants).await?;
-        findings.extend(rules::blind_spot::blind_spots(&mutants));
-        data["mutants"] = json!(mutants);
+        data.mutants = prove::run(cfg, &cat, &obs.tenants).await?;
+        findings.extend(rules::blind_spot::blind_spots(&data.mutants));
     }
+    let data = serde_json::to_value(&data).unwrap_or_default();
     Ok(CheckOutcome::from_findings(CheckId::Rls, findings).with_data(data))
 }
 
@@ -142,7 +143,7 @@ pub fn evaluate_live(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Fin
 }
 
 /// The access matrix: one row per relation.
-pub fn matrix(cat: &Catalog, obs: &Observations) -> Vec<serde_json::Value> {
+pub fn matrix(cat: &Catalog, obs: &Observations) -> Vec<MatrixRow> {
     cat.relations
         .iter()
         .map(|r| {
@@ -159,20 +160,23 @@ pub fn matrix(cat: &Catalog, obs: &Observations) -> Vec<serde_json::Value> {
                     WriteOutcome::Skipped { .. } => "not probed (BRIDGE_PROBE_WRITES)".into(),
                 })
             };
-            json!({
-                "relation": r.name, "kind": r.kind_word(), "rls": r.rls, "force": r.force,
-                "row_security_active": obs.row_security_active.get(&r.name),
-                "own_rows": if r.select { Some(own) } else { None },
-                "other_tenant_rows": if r.select { Some(other) } else { None },
-                "no_context_rows": none,
-                "insert_for_other": write("insert row for other tenant"),
-                "move_to_other": write("move own row to other tenant"),
-                "update_other": write("update other tenant's rows"),
-                "delete_other": write("delete other tenant's rows"),
-                "shared_rows": shared,
-                "update_shared": write(writes::UPDATE_SHARED),
-                "delete_shared": write(writes::DELETE_SHARED),
-            })
+            MatrixRow {
+                relation: r.name.clone(),
+                kind: r.kind_word().to_string(),
+                rls: r.rls,
+                force: r.force,
+                row_security_active: obs.row_security_active.get(&r.name).copied(),
+                own_rows: r.select.then_some(own),
+                other_tenant_rows: r.select.then_some(other),
+                no_context_rows: none,
+                insert_for_other: write("insert row for other tenant"),
+                move_to_other: write("move own row to other tenant"),
+                update_other: write("update other tenant's rows"),
+                delete_other: write("delete other tenant's rows"),
+                shared_rows: shared,
+                update_shared: write(writes::UPDATE_SHARED),
+                delete_shared: write(writes::DELETE_SHARED),
+            }
         })
         .collect()
 }

@@ -30,7 +30,6 @@ use crate::config::Config;
 use crate::db::{self, quote_ident};
 use crate::finding::Status;
 use crate::{Error, Result};
-use serde::Serialize;
 use tokio_postgres::Client;
 
 /// How long a mutant's DDL waits for its table's lock before it is reported as not planted.
@@ -41,18 +40,7 @@ pub const STATEMENT_TIMEOUT: &str = "30s";
 pub const MUTANT_POLICY: &str = "bridge_prove_mutant";
 
 /// One planted flaw and whether the probe caught it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Mutant {
-    /// `permissive-using-true`, `rls-disabled`, `force-off` or `session-set`.
-    pub mutant: String,
-    /// The table it was planted on (the tenant setting for `session-set`).
-    pub relation: String,
-    /// The probe reported a leak on the relation under the mutant.
-    pub caught: bool,
-    /// Why it was not planted or not probed (a lock not granted, no ownership…), when so.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
+pub use crate::report::data::MutantData as Mutant;
 
 impl Mutant {
     /// Planted and probed (a mutant with a note was not).

@@ -7,13 +7,17 @@ fails. The run fails on any cell error and on any stderr output in a cell that c
 
   run_notebook.py NOTEBOOK [--out DIR] [--name NAME]
                   [--expect-fail-at-last-cell] [--expect-text TEXT ...] [--forbid-env VAR ...]
-                  [--runs N]
+                  [--runs N] [--expect-img-charts] [--warm]
 
 --expect-fail-at-last-cell  the run must fail, and only at the last code cell (the verdict)
 --expect-text TEXT          the saved outputs must contain TEXT
 --forbid-env VAR            the value of $VAR must appear in no output, saved file or error
 --runs N                    Run All N times in one kernel and print each run's time (the saved
                             notebook holds the last run)
+--expect-img-charts         the saved notebook's outputs must hold charts as <img> SVG data URIs
+                            (JupyterLab's sanitizer keeps those in an unsigned notebook) and no raw <svg
+--warm                      only build the notebook's dependencies (its `:dep` cell and one cell that
+                            uses the library), with cargo's progress on the terminal; saves nothing
 Exit status: 0 when the run is as expected, 1 otherwise.
 """
 import argparse
@@ -63,6 +67,42 @@ def stderr_problems(cell):
                 yield text.strip()
 
 
+def warm(nb, src, timeout):
+    """Builds the notebook's dependencies in the kernel's build folder, showing cargo's progress."""
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    probe = nbformat.v4.new_code_cell(":cache 0\nuse bridge_lib::nb::*;\nlet warm: usize = CheckId::ALL.len();\nwarm")
+    nb.cells = [first, probe]
+    print("run_notebook: building the notebook's dependencies (the first time takes several minutes; "
+          "cargo's progress follows)", flush=True)
+    began = time.monotonic()
+    client = NotebookClient(nb, kernel_name="rust", timeout=timeout, startup_timeout=300,
+                            resources={"metadata": {"path": os.path.dirname(src)}})
+    try:
+        client.execute()
+    except Exception as e:  # a compile error, a timeout, a dead kernel
+        print(f"run_notebook: the warm-up failed: {e}", file=sys.stderr)
+        return 1
+    print(f"run_notebook: the notebook's dependencies are built ({time.monotonic() - began:.0f} s)", flush=True)
+    return 0
+
+
+def img_charts_ok(path):
+    """The saved notebook holds its charts as <img> SVG data URIs, none as raw inline <svg>."""
+    nb = nbformat.read(path, as_version=4)
+    raw, img = 0, 0
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            for v in o.get("data", {}).values():
+                text = v if isinstance(v, str) else "".join(v) if isinstance(v, list) else ""
+                raw += text.count("<svg")
+                img += text.count('src="data:image/svg+xml;base64,')
+    if raw or not img:
+        print(f"run_notebook: {path}: {raw} raw <svg> output(s), {img} chart image(s); "
+              "JupyterLab drops raw SVG from an unsigned notebook", file=sys.stderr)
+        return False
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("notebook")
@@ -73,6 +113,8 @@ def main():
     ap.add_argument("--expect-text", action="append", default=[])
     ap.add_argument("--forbid-env", action="append", default=[])
     ap.add_argument("--runs", type=int, default=1, help="Run All this many times in one kernel (timing)")
+    ap.add_argument("--expect-img-charts", action="store_true")
+    ap.add_argument("--warm", action="store_true")
     a = ap.parse_args()
 
     # the kernel inherits these: CI's evcxr settings (a panic fails its cell) and rust-src
@@ -94,6 +136,8 @@ def main():
     out_html = os.path.join(a.out, name + ".html")
 
     nb = nbformat.read(src, as_version=4)
+    if a.warm:
+        sys.exit(warm(nb, src, a.timeout))
     client = NotebookClient(
         nb,
         kernel_name="rust",
@@ -163,6 +207,8 @@ def main():
         for i, p in problems:
             print(f"run_notebook: code cell {i} reported on stderr: {p}", file=sys.stderr)
             ok = False
+    if a.expect_img_charts:
+        ok = img_charts_ok(out_nb) and ok
     for text in a.expect_text:
         if text not in all_text:
             print(f"run_notebook: expected `{text}` in the outputs, not found", file=sys.stderr)

@@ -12,11 +12,17 @@ pub mod callforward;
 mod child;
 mod display;
 mod env;
+pub mod evidence;
+pub mod lab;
+pub mod models;
 pub mod recap;
 
 pub use self::callforward::{Assumptions, Preview};
 pub use self::child::workspace_dir;
+pub use self::display::{for_notebook, html_text};
 pub use self::env::{Description, Env, Notice};
+pub use self::lab::Flaw;
+pub use self::models::{ModelPlan, ModelPrice, BRIEF_SAVINGS_PER_MONTH};
 pub use crate::demo::Variant;
 pub use crate::render::Html;
 pub use crate::report::{CheckId, CheckOutcome, CheckStatus, Report, Verdict};

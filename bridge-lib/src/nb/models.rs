@@ -199,20 +199,30 @@ impl Selection {
         } else {
             0.0
         };
+        let lines = [
+            format!(
+                "saving per 1,000 requests = ${:.2} / {} requests × 1,000 = ${:.2}",
+                self.saving(),
+                fmt_count(self.requests().round() as u64),
+                self.saving_per_thousand()
+            ),
+            format!(
+                "at {} requests / month = ${:.2} × {} = ${}/month",
+                fmt_count(p.realistic_requests_per_month as u64),
+                self.saving_per_thousand(),
+                fmt_count((p.realistic_requests_per_month / 1000.0) as u64),
+                fmt_count(self.scaled_saving().round() as u64)
+            ),
+            format!(
+                "the brief's $18,500/month = {} requests / month at this mix (18,500 / ${:.2} × 1,000)",
+                fmt_count(need.round() as u64),
+                self.saving_per_thousand()
+            ),
+        ];
         let _ = write!(
             h,
-            "<p><b>Scaled to a realistic volume</b> (the arithmetic):</p><pre>\
-             saving per 1,000 requests = ${:.2} / {} requests × 1,000 = ${:.2}\n\
-             at {} requests / month     = ${:.2} × {} = ${}/month\n\
-             the brief's figure          = $18,500/month ≈ {} requests / month at this mix</pre>",
-            self.saving(),
-            fmt_count(self.requests().round() as u64),
-            self.saving_per_thousand(),
-            fmt_count(p.realistic_requests_per_month as u64),
-            self.saving_per_thousand(),
-            fmt_count((p.realistic_requests_per_month / 1000.0) as u64),
-            fmt_count(self.scaled_saving().round() as u64),
-            fmt_count(need.round() as u64)
+            "<p><b>Scaled to a realistic volume</b> (the arithmetic; test tenants left out):</p><pre>{}</pre>",
+            esc(&lines.join("\n"))
         );
         h
     }

@@ -182,8 +182,9 @@ def main():
     print(f"run_notebook: {name}: {elapsed:.1f} s, saved {out_nb} and {out_html}")
     timings = [f"{cell_seconds(c):.1f}" for c in code_cells]
     print(f"run_notebook: seconds per code cell: {' '.join(timings)}")
-    # the verdict cell prints these lines and also shows the report, which repeats the verdict
-    summary = [l for l in cell_text(code_cells[-1]).splitlines() if l.startswith(("verdict:", "must fix:"))] if code_cells else []
+    # the verdict cell's text: its `verdict:` and `must fix:` lines (the gate cell comes after it)
+    verdict_cells = [c for c in code_cells if "verdict:" in cell_text(c)]
+    summary = [l for l in cell_text(verdict_cells[-1]).splitlines() if l.startswith(("verdict:", "must fix:"))] if verdict_cells else []
     for line in dict.fromkeys(summary):
         print("  " + line)
 

@@ -290,7 +290,7 @@ fn q(table: &str) -> String {
 fn refused(what: &str) -> String {
     warning(&format!(
         "refused: {what} works only on the embedded demo, never on a configured database; \
-         start one with `let mut env: Env = Env::demo(Variant::Clean)?;` to try it"
+         start one with `let mut env: Env = Env::demo(Variant::Clean).expect(\"the demo\");` to try it"
     ))
 }
 

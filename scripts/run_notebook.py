@@ -59,6 +59,17 @@ def cell_seconds(cell):
         return 0.0
 
 
+def shows_debug_form(cell):
+    """A result shown as `Html("…")`: evcxr fell back from the value's rich display to Debug."""
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "execute_result" and "text/html" not in o.get("data", {}):
+            text = o.get("data", {}).get("text/plain", "")
+            text = text if isinstance(text, str) else "".join(text)
+            if text.startswith(("Html(", "CheckOutcome {", "Report {", "Preview {", "Env {")):
+                return True
+    return False
+
+
 def stderr_problems(cell):
     for o in cell.get("outputs", []):
         if o.get("output_type") == "stream" and o.get("name") == "stderr":
@@ -175,6 +186,7 @@ def main():
             print(f"run_notebook: could not write the HTML copy: {e}", file=sys.stderr)
 
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    debug_fallbacks = [i for i, c in enumerate(code_cells) if shows_debug_form(c)]
     failed = [i for i, c in enumerate(code_cells) if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
     problems = [(i, p) for i, c in enumerate(code_cells) for p in stderr_problems(c)]
     all_text = "\n".join(cell_text(c) for c in code_cells)
@@ -210,6 +222,10 @@ def main():
             ok = False
     if a.expect_img_charts:
         ok = img_charts_ok(out_nb) and ok
+    for i in debug_fallbacks:
+        print(f"run_notebook: code cell {i} shows a library value in its Debug form (`Html(\"…`): evcxr could "
+              "not display it, usually because a variable made in that cell is moved into its last line", file=sys.stderr)
+        ok = False
     for text in a.expect_text:
         if text not in all_text:
             print(f"run_notebook: expected `{text}` in the outputs, not found", file=sys.stderr)

@@ -119,6 +119,16 @@ impl Html {
     }
 }
 
+impl Html {
+    /// This output followed by `next`, as one output (a cell shows only its last rich output).
+    /// It borrows `self`, so a variable made in the same cell can start the chain: evcxr keeps
+    /// a cell's new variables, and one moved into the final expression makes it fall back to
+    /// plain text.
+    pub fn then(&self, next: Html) -> Html {
+        Html(format!("{}{}", self.0, next.0))
+    }
+}
+
 impl std::ops::Add for Html {
     type Output = Html;
     /// One output from two (a cell shows only its last rich output).

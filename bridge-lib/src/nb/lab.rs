@@ -263,18 +263,19 @@ impl Env {
 
 /// The self-check line for an outcome.
 pub fn self_check_html(o: &CheckOutcome) -> String {
-    let failing: Vec<String> = o
+    let mut failing: Vec<String> = o
         .findings
         .iter()
         .filter(|f| matches!(f.effective_status(), crate::finding::Status::Fail))
         .map(|f| format!("{} {}", f.code, f.name))
         .collect();
+    failing.dedup();
     match o.status {
         CheckStatus::Pass | CheckStatus::Warn | CheckStatus::Skip if failing.is_empty() => {
             format!("<p>{} self-check: the {} check passes again ({})</p>", badge("pass"), o.check, o.status.as_str())
         }
         _ => format!(
-            "<p>{} self-check: not yet, the {} check still {}: {}</p>",
+            "<p>{} self-check: not yet, the {} check still says {}: {}</p>",
             badge("fail"),
             o.check,
             o.status.as_str(),

@@ -130,6 +130,8 @@ def main():
 
     # the kernel inherits these: CI's evcxr settings (a panic fails its cell) and rust-src
     os.environ.setdefault("EVCXR_CONFIG_DIR", os.path.join(HERE, "evcxr"))
+    # the verdict's gate cell ends the kernel's process on "not ready": a clean failed cell
+    os.environ.setdefault("BRIDGE_NOTEBOOK_GATE", "exit")
     # keep evcxr's build folder between kernels (one kernel at a time): a warm Run All then
     # rebuilds only the cells, not the dependency graph (measured: 133 s -> 52 s under load)
     os.environ.setdefault("EVCXR_TMPDIR", os.path.join(os.path.dirname(HERE), ".evcxr-build"))

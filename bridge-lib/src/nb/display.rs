@@ -94,12 +94,17 @@ impl Report {
         emit(&render::html::verdict_html(self), &text);
     }
 
-    /// Stops a headless run (CI) when the verdict is *not ready*: it unwinds without a panic
-    /// message, so in JupyterLab the cell just ends (the verdict above says why), while the
-    /// headless runner's `:preserve_vars_on_panic 0` turns the unwind into a failed cell.
+    /// Stops a headless run (CI) when the verdict is *not ready*, after one line that says so.
+    /// Headless (`BRIDGE_NOTEBOOK_GATE=exit`, which `scripts/run_notebook.py` sets) it ends the
+    /// kernel's process with status 1, which evcxr reports as a failed cell. Elsewhere it unwinds
+    /// without a panic message or backtrace: in JupyterLab evcxr catches the unwind and the cell
+    /// just ends, and where a runner sets `:preserve_vars_on_panic 0` the unwind fails the cell.
     pub fn gate(&self) {
         if self.verdict == crate::report::Verdict::NotReady {
             println!("not ready: this cell stops a headless run (CI) on purpose; the verdict above lists what to fix");
+            if std::env::var(super::GATE_VAR).is_ok_and(|v| v == "exit") {
+                std::process::exit(1);
+            }
             std::panic::resume_unwind(Box::new("not ready"));
         }
     }

@@ -7,13 +7,17 @@ fails. The run fails on any cell error and on any stderr output in a cell that c
 
   run_notebook.py NOTEBOOK [--out DIR] [--name NAME]
                   [--expect-fail-at-last-cell] [--expect-text TEXT ...] [--forbid-env VAR ...]
-                  [--runs N]
+                  [--runs N] [--expect-img-charts] [--warm]
 
 --expect-fail-at-last-cell  the run must fail, and only at the last code cell (the verdict)
 --expect-text TEXT          the saved outputs must contain TEXT
 --forbid-env VAR            the value of $VAR must appear in no output, saved file or error
 --runs N                    Run All N times in one kernel and print each run's time (the saved
                             notebook holds the last run)
+--expect-img-charts         the saved notebook's outputs must hold charts as <img> SVG data URIs
+                            (JupyterLab's sanitizer keeps those in an unsigned notebook) and no raw <svg
+--warm                      only build the notebook's dependencies (its `:dep` cell and one cell that
+                            uses the library), with cargo's progress on the terminal; saves nothing
 Exit status: 0 when the run is as expected, 1 otherwise.
 """
 import argparse
@@ -55,12 +59,59 @@ def cell_seconds(cell):
         return 0.0
 
 
+def shows_debug_form(cell):
+    """A result shown as `Html("…")`: evcxr fell back from the value's rich display to Debug."""
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "execute_result" and "text/html" not in o.get("data", {}):
+            text = o.get("data", {}).get("text/plain", "")
+            text = text if isinstance(text, str) else "".join(text)
+            if text.startswith(("Html(", "CheckOutcome {", "Report {", "Preview {", "Env {")):
+                return True
+    return False
+
+
 def stderr_problems(cell):
     for o in cell.get("outputs", []):
         if o.get("output_type") == "stream" and o.get("name") == "stderr":
             text = o.get("text", "")
             if "panicked" in text or "Error" in text:
                 yield text.strip()
+
+
+def warm(nb, src, timeout):
+    """Builds the notebook's dependencies in the kernel's build folder, showing cargo's progress."""
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    probe = nbformat.v4.new_code_cell(":cache 0\nuse bridge_lib::nb::*;\nlet warm: usize = CheckId::ALL.len();\nwarm")
+    nb.cells = [first, probe]
+    print("run_notebook: building the notebook's dependencies (the first time takes several minutes; "
+          "cargo's progress follows)", flush=True)
+    began = time.monotonic()
+    client = NotebookClient(nb, kernel_name="rust", timeout=timeout, startup_timeout=300,
+                            resources={"metadata": {"path": os.path.dirname(src)}})
+    try:
+        client.execute()
+    except Exception as e:  # a compile error, a timeout, a dead kernel
+        print(f"run_notebook: the warm-up failed: {e}", file=sys.stderr)
+        return 1
+    print(f"run_notebook: the notebook's dependencies are built ({time.monotonic() - began:.0f} s)", flush=True)
+    return 0
+
+
+def img_charts_ok(path):
+    """The saved notebook holds its charts as <img> SVG data URIs, none as raw inline <svg>."""
+    nb = nbformat.read(path, as_version=4)
+    raw, img = 0, 0
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            for v in o.get("data", {}).values():
+                text = v if isinstance(v, str) else "".join(v) if isinstance(v, list) else ""
+                raw += text.count("<svg")
+                img += text.count('src="data:image/svg+xml;base64,')
+    if raw or not img:
+        print(f"run_notebook: {path}: {raw} raw <svg> output(s), {img} chart image(s); "
+              "JupyterLab drops raw SVG from an unsigned notebook", file=sys.stderr)
+        return False
+    return True
 
 
 def main():
@@ -73,10 +124,14 @@ def main():
     ap.add_argument("--expect-text", action="append", default=[])
     ap.add_argument("--forbid-env", action="append", default=[])
     ap.add_argument("--runs", type=int, default=1, help="Run All this many times in one kernel (timing)")
+    ap.add_argument("--expect-img-charts", action="store_true")
+    ap.add_argument("--warm", action="store_true")
     a = ap.parse_args()
 
     # the kernel inherits these: CI's evcxr settings (a panic fails its cell) and rust-src
     os.environ.setdefault("EVCXR_CONFIG_DIR", os.path.join(HERE, "evcxr"))
+    # the verdict's gate cell ends the kernel's process on "not ready": a clean failed cell
+    os.environ.setdefault("BRIDGE_NOTEBOOK_GATE", "exit")
     # keep evcxr's build folder between kernels (one kernel at a time): a warm Run All then
     # rebuilds only the cells, not the dependency graph (measured: 133 s -> 52 s under load)
     os.environ.setdefault("EVCXR_TMPDIR", os.path.join(os.path.dirname(HERE), ".evcxr-build"))
@@ -94,6 +149,8 @@ def main():
     out_html = os.path.join(a.out, name + ".html")
 
     nb = nbformat.read(src, as_version=4)
+    if a.warm:
+        sys.exit(warm(nb, src, a.timeout))
     client = NotebookClient(
         nb,
         kernel_name="rust",
@@ -131,6 +188,7 @@ def main():
             print(f"run_notebook: could not write the HTML copy: {e}", file=sys.stderr)
 
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    debug_fallbacks = [i for i, c in enumerate(code_cells) if shows_debug_form(c)]
     failed = [i for i, c in enumerate(code_cells) if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
     problems = [(i, p) for i, c in enumerate(code_cells) for p in stderr_problems(c)]
     all_text = "\n".join(cell_text(c) for c in code_cells)
@@ -138,8 +196,9 @@ def main():
     print(f"run_notebook: {name}: {elapsed:.1f} s, saved {out_nb} and {out_html}")
     timings = [f"{cell_seconds(c):.1f}" for c in code_cells]
     print(f"run_notebook: seconds per code cell: {' '.join(timings)}")
-    # the verdict cell prints these lines and also shows the report, which repeats the verdict
-    summary = [l for l in cell_text(code_cells[-1]).splitlines() if l.startswith(("verdict:", "must fix:"))] if code_cells else []
+    # the verdict cell's text: its `verdict:` and `must fix:` lines (the gate cell comes after it)
+    verdict_cells = [c for c in code_cells if "verdict:" in cell_text(c)]
+    summary = [l for l in cell_text(verdict_cells[-1]).splitlines() if l.startswith(("verdict:", "must fix:"))] if verdict_cells else []
     for line in dict.fromkeys(summary):
         print("  " + line)
 
@@ -163,6 +222,12 @@ def main():
         for i, p in problems:
             print(f"run_notebook: code cell {i} reported on stderr: {p}", file=sys.stderr)
             ok = False
+    if a.expect_img_charts:
+        ok = img_charts_ok(out_nb) and ok
+    for i in debug_fallbacks:
+        print(f"run_notebook: code cell {i} shows a library value in its Debug form (`Html(\"…`): evcxr could "
+              "not display it, usually because a variable made in that cell is moved into its last line", file=sys.stderr)
+        ok = False
     for text in a.expect_text:
         if text not in all_text:
             print(f"run_notebook: expected `{text}` in the outputs, not found", file=sys.stderr)

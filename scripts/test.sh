@@ -18,7 +18,11 @@ unset DATABASE_URL BRIDGE_ADMIN_DATABASE_URL PINECONE_API_KEY PINECONE_INDEX PIN
 
 echo "test: notebook on the clean demo"
 "${RUN[@]}" --name clean --expect-text "using the embedded demo" --expect-text "verdict: ready" \
-  --expect-text "cost variance by provider and period" --expect-text "namespace usage as percent of quota"
+  --expect-text "cost variance by provider and period" --expect-text "namespace usage as percent of quota" \
+  --expect-text "after planting: rls fail" --expect-text "after repair: rls pass" \
+  --expect-text "after planting: tenants fail" --expect-text "after repair: tenants pass" \
+  --expect-text "after planting: capacity fail" --expect-text "after repair: capacity pass" \
+  --expect-img-charts
 
 echo "test: notebook on the broken demo (must fail at the verdict, showing the planted flaws)"
 BRIDGE_NOTEBOOK_DEMO=broken "${RUN[@]}" --name broken --expect-fail-at-last-cell \

@@ -24,7 +24,9 @@ async fn clean_demo_reconciles_within_five_percent() {
     assert_eq!(status(&o, "COST001"), vec![Status::Pass; 6]);
     assert_eq!(status(&o, "COST005"), vec![Status::Pass], "the platform minimum and taxes are excluded");
     // the seed's totals, as data/demo/cost/make_exports.py computes them
-    for (p, m, v) in [("openai", "2026-10", 12.644), ("anthropic", "2026-11", 11.6), ("pinecone", "2026-10", 12.676)] {
+    for (p, m, v) in
+        [("openai", "2026-10", 3.207242), ("anthropic", "2026-11", 6.881597), ("pinecone", "2026-10", 3.244)]
+    {
         assert!((allocated(&o, p, m) - v).abs() < 1e-9, "{p} {m}: {}", allocated(&o, p, m));
     }
     assert_eq!(o.data["unallocatable"].as_array().unwrap().len(), 4);
@@ -60,7 +62,7 @@ async fn application_role_aggregates_per_tenant_under_rls() {
     let o = run_check(&cfg, CheckId::Cost).await;
     assert_eq!(o.status, CheckStatus::Pass, "{o:#?}");
     assert!(o.data["sources"]["allocated"].as_str().unwrap().contains("per tenant"), "{}", o.data["sources"]);
-    assert!((allocated(&o, "openai", "2026-10") - 12.644).abs() < 1e-9);
+    assert!((allocated(&o, "openai", "2026-10") - 3.207242).abs() < 1e-9);
 }
 
 #[tokio::test]

@@ -12,11 +12,17 @@ pub mod callforward;
 mod child;
 mod display;
 mod env;
+pub mod evidence;
+pub mod lab;
+pub mod models;
 pub mod recap;
 
 pub use self::callforward::{Assumptions, Preview};
 pub use self::child::workspace_dir;
+pub use self::display::{for_notebook, html_text};
 pub use self::env::{Description, Env, Notice};
+pub use self::lab::Flaw;
+pub use self::models::{ModelPlan, ModelPrice, BRIEF_SAVINGS_PER_MONTH};
 pub use crate::demo::Variant;
 pub use crate::render::Html;
 pub use crate::report::{CheckId, CheckOutcome, CheckStatus, Report, Verdict};
@@ -26,6 +32,9 @@ use std::time::Duration;
 
 /// The variable that switches the notebook to the demo: `clean` or `broken`.
 pub const DEMO_VAR: &str = "BRIDGE_NOTEBOOK_DEMO";
+/// Set to `exit` by the headless runner: [`Report::gate`] then ends the kernel's process on
+/// *not ready* (a clean failed cell) instead of unwinding.
+pub const GATE_VAR: &str = "BRIDGE_NOTEBOOK_GATE";
 /// The variable that names the `bridge` binary used for checks this build does not include.
 pub const BIN_VAR: &str = "BRIDGE_BIN";
 /// The most a check run through the `bridge` binary may take (the check's own limit plus

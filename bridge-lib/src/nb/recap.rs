@@ -1,6 +1,7 @@
 //! The recap of what M11.1 shipped, read from the live environment rather than told: the
 //! tenants, the tenant-scoped tables with their row-level security, the policies, and what each
-//! tenant sees of its own data (its Pinecone namespace is named after it).
+//! tenant sees of its own data (its Pinecone namespace, as the index names it, is in
+//! [`super::Env::namespaces`]).
 //!
 //! Everything is read on the application's connection in a read-only transaction, each
 //! tenant's rows under its own tenant context, as the application would.
@@ -14,7 +15,7 @@ use std::fmt::Write;
 /// One tenant and the rows it sees under its own context.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TenantRow {
-    /// The tenant id, also its Pinecone namespace.
+    /// The tenant id.
     pub id: String,
     /// The tier.
     pub tier: String,
@@ -37,7 +38,7 @@ pub struct TableRls {
     pub enabled: bool,
     /// `FORCE ROW LEVEL SECURITY` (applies to the owner too).
     pub forced: bool,
-    /// The policies on it: `name (roles, command): USING …`.
+    /// The policies on it: `name (roles, command): USING … WITH CHECK …`.
     pub policies: Vec<String>,
 }
 
@@ -70,8 +71,9 @@ pub async fn gather(cfg: &Config) -> Result<Recap> {
         .query(
             "SELECT format('%I.%I', n.nspname, c.relname), pg_get_userbyid(c.relowner)::text,
                     c.relrowsecurity, c.relforcerowsecurity,
-                    coalesce((SELECT array_agg(format('%s (%s, %s): USING %s', p.policyname,
-                                                      array_to_string(p.roles, ','), p.cmd, coalesce(p.qual, 'true'))
+                    coalesce((SELECT array_agg(format('%s (%s, %s %s): USING %s WITH CHECK %s', p.policyname,
+                                                      array_to_string(p.roles, ','), p.permissive, p.cmd,
+                                                      coalesce(p.qual, '(none)'), coalesce(p.with_check, '(the USING expression)'))
                                                ORDER BY p.policyname)
                                 FROM pg_policies p
                                WHERE p.schemaname = n.nspname AND p.tablename = c.relname), '{}')
@@ -117,7 +119,7 @@ pub fn html(r: &Recap) -> String {
         esc(&r.role)
     );
     let tables: Vec<&str> = r.tables.iter().map(|t| t.table.as_str()).collect();
-    h.push_str("<table><thead><tr><th>tenant</th><th>Pinecone namespace</th><th>tier</th><th>test</th><th>active</th>");
+    h.push_str("<table><thead><tr><th style=\"text-align:left\">tenant</th><th style=\"text-align:left\">tier</th><th>test</th><th>active</th>");
     for t in &tables {
         let _ = write!(h, "<th>rows in {}</th>", esc(t));
     }
@@ -125,8 +127,7 @@ pub fn html(r: &Recap) -> String {
     for t in &r.tenants {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>",
-            esc(&t.id),
+            "<tr><td style=\"text-align:left\">{}</td><td style=\"text-align:left\">{}</td><td>{}</td><td>{}</td>",
             esc(&t.id),
             esc(&t.tier),
             if t.is_test { "yes" } else { "" },
@@ -138,21 +139,29 @@ pub fn html(r: &Recap) -> String {
         h.push_str("</tr>");
     }
     h.push_str("</tbody></table>");
+    h.push_str(&tables_html(r));
+    h
+}
+
+/// Each tenant-scoped table with its owner, ENABLE/FORCE and its policies (USING and WITH
+/// CHECK). FORCE matters only when the application role owns the table (RLS005), so it is red
+/// only then.
+pub fn tables_html(r: &Recap) -> String {
     if r.tables.is_empty() {
-        h.push_str(&warning("no tenant-scoped tables are visible to the application role"));
-        return h;
+        return warning("no tenant-scoped tables are visible to the application role");
     }
-    h.push_str("<table><thead><tr><th>tenant-scoped table</th><th>owner</th><th>RLS enabled</th><th>RLS forced</th><th style=\"text-align:left\">policies</th></tr></thead><tbody>");
+    let mut h = String::new();
+    h.push_str("<table><thead><tr><th style=\"text-align:left\">tenant-scoped table</th><th style=\"text-align:left\">owner</th><th>RLS enabled</th><th>RLS forced</th><th style=\"text-align:left\">policies</th></tr></thead><tbody>");
     for t in &r.tables {
         let flag = |on: bool| badge(if on { "pass" } else { "fail" });
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td style=\"text-align:left\"><code>{}</code></td></tr>",
+            "<tr><td style=\"text-align:left\">{}</td><td style=\"text-align:left\">{}</td><td>{}</td><td>{}</td><td style=\"text-align:left\"><code>{}</code></td></tr>",
             esc(&t.table),
             esc(&t.owner),
             flag(t.enabled),
-            flag(t.forced),
-            esc(&t.policies.join("\n"))
+            if t.forced || t.owner != r.role { badge(if t.forced { "pass" } else { "skip" }) } else { flag(false) },
+            t.policies.iter().map(|p| esc(p)).collect::<Vec<_>>().join("<br>")
         );
     }
     h.push_str("</tbody></table>");

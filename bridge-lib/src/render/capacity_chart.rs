@@ -2,7 +2,7 @@
 //! percent of its quota, with a dashed line at the warn share and status colours. Hand-written
 //! inline SVG, drawn from the typed [`CapacityData`].
 
-use crate::render::html::{colour, esc, note, warning, Html};
+use crate::render::html::{colour, esc, fmt_count, note, warning, Html};
 use crate::report::data::{parse, CapacityData};
 use crate::report::{CheckId, CheckOutcome};
 use std::fmt::Write;
@@ -33,7 +33,7 @@ pub fn usage_chart(d: &CapacityData) -> Html {
     // the axis goes to 100%, or further when a tenant is over quota (at most 200%)
     let max = rows.iter().filter_map(|r| r.percent).fold(100.0_f64, f64::max).min(200.0);
     let x = |p: f64| LABEL + BAR * p.min(max) / max;
-    let height = TOP + ROW * rows.len() as f64 + 24.0;
+    let height = TOP + ROW * rows.len() as f64 + 44.0;
     let width = LABEL + BAR + 170.0;
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" \
@@ -57,15 +57,17 @@ pub fn usage_chart(d: &CapacityData) -> Html {
             (Some(p), Some(v), Some(q)) => {
                 let _ = write!(
                     s,
-                    "<rect x=\"{LABEL}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"18\" fill=\"{}\"><title>{}: {v} of {q} records</title></rect>",
+                    "<rect x=\"{LABEL}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"18\" fill=\"{}\"><title>{}: {} of {} records</title></rect>",
                     (x(p) - LABEL).max(1.0),
                     colour(status),
-                    esc(tenant)
+                    esc(tenant),
+                    fmt_count(v),
+                    fmt_count(q)
                 );
-                format!("{p:.1}% of {q}")
+                format!("{p:.1}% of {} records", fmt_count(q))
             }
             (_, None, _) => "no namespace".to_string(),
-            (_, Some(v), _) => format!("{v} records, no quota"),
+            (_, Some(v), _) => format!("{} records, no quota", fmt_count(v)),
         };
         let _ = write!(
             s,
@@ -88,7 +90,11 @@ pub fn usage_chart(d: &CapacityData) -> Html {
             bottom + 14.0
         );
     }
-    s.push_str("</svg>");
+    let _ = write!(
+        s,
+        "<text x=\"{LABEL}\" y=\"{:.1}\" fill=\"#57606a\">green under {warn:.0}%, amber at or over {warn:.0}% (scale up), red over quota or no namespace</text></svg>",
+        bottom + 34.0
+    );
     Html(s)
 }
 
@@ -145,7 +151,7 @@ mod tests {
         let o = CheckOutcome::from_findings(CheckId::Capacity, vec![]).with_data(serde_json::to_value(&d).unwrap());
         let svg = capacity_chart(&o).0;
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        assert!(svg.contains("87.0% of 1000000") && svg.contains("#9a6700"));
+        assert!(svg.contains("87.0% of 1,000,000 records") && svg.contains("#9a6700"));
         assert!(svg.contains("a&lt;b") && svg.contains("no namespace") && svg.contains("5 records, no quota"));
         assert!(svg.contains("stroke-dasharray=\"5,4\""));
         let none = capacity_chart(&CheckOutcome::from_findings(CheckId::Capacity, vec![])).0;

@@ -8,10 +8,11 @@ use crate::report::{CheckId, CheckOutcome};
 use std::fmt::Write;
 
 const W: f64 = 640.0;
-const H: f64 = 300.0;
+const H: f64 = 330.0;
 const LEFT: f64 = 56.0;
-const TOP: f64 = 16.0;
-const BOTTOM: f64 = 64.0;
+// the legend sits above the plot, out of the way of the rotated labels below it
+const TOP: f64 = 44.0;
+const BOTTOM: f64 = 72.0;
 
 /// Variance per provider and billing period as bars, with the pass band (±warn) and the warn
 /// band (±fail) shaded. Bars are coloured by band; a provider-period with no bill is marked.
@@ -77,13 +78,14 @@ pub fn variance_chart(d: &CostData) -> Html {
                 let (top, bottom) = (y(v.max(0.0)), y(v.min(0.0)));
                 let _ = write!(
                     s,
-                    "<rect x=\"{x:.1}\" y=\"{top:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" fill=\"{colour}\"><title>{}: {:+.1}% (billed {:.2}, allocated {:.2})</title></rect>\
+                    "<rect x=\"{x:.1}\" y=\"{top:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" fill=\"{colour}\"><title>{}: {:+.1}% (billed ${:.2}, allocated ${:.2} {})</title></rect>\
                      <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{:+.1}%</text>",
                     (bottom - top).max(1.0),
                     esc(&label),
                     v * 100.0,
                     r.billed,
                     r.allocated,
+                    esc(&d.currency),
                     x + bw / 2.0,
                     if v >= 0.0 { top - 3.0 } else { bottom + 11.0 },
                     v * 100.0
@@ -108,9 +110,11 @@ pub fn variance_chart(d: &CostData) -> Html {
     }
     let _ = write!(
         s,
-        "<text x=\"{LEFT}\" y=\"{:.1}\" fill=\"#57606a\">variance = (billed − allocated) / billed; green ±{:.0}% passes, amber to ±{:.0}% warns</text></svg>",
-        H - 4.0,
+        "<text x=\"{LEFT}\" y=\"14\" fill=\"#24292f\">variance = (billed − allocated) / billed, per provider and month (amounts in {})</text>\
+         <text x=\"{LEFT}\" y=\"30\" fill=\"#57606a\">green ±{:.0}% passes, amber to ±{:.0}% warns, red beyond ±{:.0}% fails (critical)</text></svg>",
+        esc(&d.currency),
         warn * 100.0,
+        fail * 100.0,
         fail * 100.0
     );
     Html(s)

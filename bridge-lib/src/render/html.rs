@@ -60,26 +60,80 @@ pub fn key_value_table<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str)>) -
     h
 }
 
-/// A table of findings.
+/// A table of findings. A passing finding reads as what was ruled out (its rule's title), not
+/// as the problem's name; each row opens (a collapsible `<details>`) on its rule's rationale,
+/// its remedy and its evidence; a remedy shows only where there is one.
 pub fn findings_html(findings: &[Finding]) -> String {
+    let rules = crate::checks::all_rules();
     let mut h = String::from(
-        "<table><thead><tr><th>status</th><th>code</th><th>name</th><th style=\"text-align:left\">detail</th><th style=\"text-align:left\">remedy</th></tr></thead><tbody>",
+        "<table><thead><tr><th style=\"text-align:left\">status</th><th style=\"text-align:left\">code</th>\
+         <th style=\"text-align:left\">finding</th><th style=\"text-align:left\">detail</th></tr></thead><tbody>",
     );
     for f in findings {
-        let status = if f.suppressed.is_some() { "suppressed".to_string() } else { f.status.as_str().to_string() };
-        let remedy = if f.status == Status::Pass { String::new() } else { f.remedy.clone().unwrap_or_default() };
+        let rule = rules.iter().find(|r| r.code == f.code);
+        let status = if f.suppressed.is_some() { badge("skip") } else { badge(f.status.as_str()) };
+        let name = match (f.status, rule) {
+            (Status::Pass, Some(r)) => format!("ruled out: {}", esc(r.title)),
+            (Status::Pass, None) => format!("ruled out: {}", esc(&f.title)),
+            _ => format!("<b>{}</b><br><small>{}</small>", esc(&f.name), esc(&f.title)),
+        };
+        let remedy = match &f.remedy {
+            Some(r) if f.status != Status::Pass && !r.trim().is_empty() => {
+                format!("<br><b>fix:</b> <code style=\"white-space:pre-wrap\">{}</code>", esc(r))
+            }
+            _ => String::new(),
+        };
         let _ = write!(
             h,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td style=\"text-align:left\">{}</td><td style=\"text-align:left\"><code>{}</code></td></tr>",
-            if f.suppressed.is_some() { badge("skip") } else { badge(&status) },
+            "<tr><td style=\"text-align:left\">{status}</td><td style=\"text-align:left\"><code>{}</code></td>\
+             <td style=\"text-align:left\">{name}</td><td style=\"text-align:left\">{}{remedy}{}</td></tr>",
             esc(&f.code),
-            esc(&f.name),
             esc(&f.detail),
-            esc(&remedy)
+            rationale(rule.copied(), f)
         );
     }
     h.push_str("</tbody></table>");
     h
+}
+
+/// The collapsible rationale of a finding: its rule's documentation and the evidence.
+fn rationale(rule: Option<&crate::finding::Rule>, f: &Finding) -> String {
+    let mut h = String::from("<details><summary>why it matters, the usual fix, evidence</summary>");
+    if let Some(r) = rule {
+        for (k, v) in [
+            ("What it checks", r.checks),
+            ("Why it matters", r.why),
+            ("Usual remedy", r.remedy),
+            ("Known limits", r.limits),
+        ] {
+            if !v.is_empty() {
+                let _ = write!(h, "<p style=\"text-align:left\"><b>{k}:</b> {}</p>", esc(v));
+            }
+        }
+    }
+    if !f.evidence.is_null() {
+        let ev = serde_json::to_string_pretty(&f.evidence).unwrap_or_default();
+        let _ = write!(
+            h,
+            "<p style=\"text-align:left\"><b>Evidence:</b></p><pre style=\"text-align:left\">{}</pre>",
+            esc(&ev)
+        );
+    }
+    h.push_str("</details>");
+    h
+}
+
+/// Thousands separators: `10000000` → `10,000,000`.
+pub fn fmt_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// One check's outcome: a heading with its status, then its findings or its error.
@@ -117,8 +171,20 @@ fn picture(o: &CheckOutcome) -> String {
 
 /// The whole report: verdict, a summary row per check, the must-fix list, then every check.
 pub fn report_html(r: &Report) -> String {
+    let mut h = verdict_html(r);
+    h.insert_str(0, "<div>");
+    for c in &r.checks {
+        h.push_str(&outcome_html(c));
+    }
+    h.push_str("</div>");
+    h
+}
+
+/// The verdict alone: a summary row per check and the must-fix list (what the notebook's
+/// verdict cell shows; each check's findings are in its own section above).
+pub fn verdict_html(r: &Report) -> String {
     let mut h = format!(
-        "<div><h3>Readiness verdict: {} <small>({})</small></h3><table><thead><tr><th>check</th><th>status</th><th>findings</th></tr></thead><tbody>",
+        "<h3>Readiness verdict: {} <small>({})</small></h3><table><thead><tr><th style=\"text-align:left\">check</th><th style=\"text-align:left\">status</th><th style=\"text-align:left\">findings</th></tr></thead><tbody>",
         badge(r.verdict.as_str()),
         esc(&r.environment)
     );
@@ -132,7 +198,7 @@ pub fn report_html(r: &Report) -> String {
             .join(", ");
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td style=\"text-align:left\">{}</td><td style=\"text-align:left\">{}</td><td style=\"text-align:left\">{}</td></tr>",
             esc(c.check.title()),
             badge(c.status.as_str()),
             esc(if c.status == CheckStatus::Error { "could not run" } else { &counts })
@@ -147,9 +213,5 @@ pub fn report_html(r: &Report) -> String {
         }
         h.push_str("</ul>");
     }
-    for c in &r.checks {
-        h.push_str(&outcome_html(c));
-    }
-    h.push_str("</div>");
     h
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Regenerates the demo's provider exports from the seed's usage_events (data/demo/seed.sql).
 
-The allocated totals are recomputed here with the seed's own formula (checked against the demo
-database by bridge-lib/tests/cost_check.rs), then each provider's bill is derived from them with a
+The allocated totals are recomputed here with the seed's own formula (the per-tenant profiles,
+event times, tokens and model prices of seed.sql; checked against the demo database by
+bridge-lib/tests/cost_check.rs), then each provider's bill is derived from them with a
 small, realistic difference: OpenAI +2.1% / +1.4%, Anthropic -1.5% / +3.0%, Pinecone +1.8% / -2.2%,
 plus Pinecone's platform minimum (up to $50 a month) and 8% tax, which no tenant consumed.
 Run: python3 data/demo/cost/make_exports.py  (writes next to itself; deterministic)
@@ -12,21 +13,45 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, ROUND_HALF_UP
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RATES = {"enterprise": Decimal("0.012"), "pro": Decimal("0.006"), "starter": Decimal("0.002")}
-TIERS = ["enterprise", "pro", "starter", "starter", "pro", "enterprise"]  # the six seeded tenants
-PROVIDERS = ["openai", "anthropic", "pinecone"]
+# seed.sql's profiles: tenant -> (events, shape, in_base, in_span, out_base, out_span, openai, anthropic)
+PROFILES = {
+    "acme": (2400, "steady", 400, 1600, 100, 600, "gpt-4o", "claude-sonnet-4"),
+    "globex": (1500, "growing", 300, 1100, 100, 400, "gpt-4o-mini", "claude-sonnet-4"),
+    "initech": (700, "shrinking", 150, 450, 50, 200, "gpt-4o-mini", "claude-haiku-3.5"),
+    "test-alpha": (120, "steady", 150, 450, 50, 200, "gpt-4o-mini", "claude-haiku-3.5"),
+    "test-beta": (180, "steady", 300, 1100, 100, 400, "gpt-4o-mini", "claude-sonnet-4"),
+    "test-gamma": (240, "steady", 400, 1600, 100, 600, "gpt-4o", "claude-sonnet-4"),
+}
+PRICES = {"gpt-4o": ("2.50", "10.00"), "gpt-4o-mini": ("0.15", "0.60"),
+          "claude-sonnet-4": ("3.00", "15.00"), "claude-haiku-3.5": ("0.80", "4.00")}
+PINECONE_READ = Decimal("0.004000")
 START = datetime(2026, 10, 1, tzinfo=timezone.utc)
 FACTOR = {("openai", "2026-10"): "1.021", ("openai", "2026-11"): "1.014",
           ("anthropic", "2026-10"): "0.985", ("anthropic", "2026-11"): "1.030",
           ("pinecone", "2026-10"): "1.018", ("pinecone", "2026-11"): "0.978"}
+q = lambda x, e="0.000001": x.quantize(Decimal(e), rounding=ROUND_HALF_UP)
+
+
+def minute(shape, n, events):
+    if shape == "steady":
+        return 87840 * (n - 1) // events
+    if shape == "growing":  # more events later
+        return 87839 - 87840 * (events - n) * (events - n) // (events * events)
+    return 87840 * (n - 1) * (n - 1) // (events * events)  # shrinking: more events early
+
 
 daily = {}  # (provider, date) -> allocated
-for n in range(1, 1401):
-    t = START + timedelta(minutes=61 * n)
-    p = PROVIDERS[n % 3]
-    k = Decimal(n % 7) / 10
-    cost = sum(RATES[tier] * (1 + k) for tier in TIERS)
-    daily[(p, t.date())] = daily.get((p, t.date()), Decimal(0)) + cost
+for tenant, (events, shape, ib, ispan, ob, ospan, oa, an) in PROFILES.items():
+    for n in range(1, events + 1):
+        t = START + timedelta(minutes=minute(shape, n, events))
+        p = {0: "pinecone", 1: "openai", 2: "anthropic"}[n % 3]
+        if p == "pinecone":
+            cost = PINECONE_READ
+        else:
+            pin, pout = PRICES[oa if p == "openai" else an]
+            tokens_in, tokens_out = ib + (n * 37) % ispan, ob + (n * 53) % ospan
+            cost = q((tokens_in * Decimal(pin) + tokens_out * Decimal(pout)) / Decimal(1000000))
+        daily[(p, t.date())] = daily.get((p, t.date()), Decimal(0)) + cost
 
 def month(d):
     return f"{d.year:04d}-{d.month:02d}"
@@ -34,7 +59,6 @@ def month(d):
 monthly = {}
 for (p, d), v in daily.items():
     monthly[(p, month(d))] = monthly.get((p, month(d)), Decimal(0)) + v
-q = lambda x, e="0.000001": x.quantize(Decimal(e), rounding=ROUND_HALF_UP)
 billed = {k: q(v * Decimal(FACTOR[k]), "0.01") for k, v in monthly.items()}
 for k in sorted(monthly):
     print(k, "allocated", monthly[k], "billed", billed[k])

@@ -55,7 +55,7 @@ impl Status {
 #[derive(Debug, Clone, Copy)]
 pub struct Rule {
     /// The check that owns the rule.
-    pub check: crate::report::CheckId,
+    pub check: crate::check_id::CheckId,
     /// Stable code, for example `TEN001`.
     pub code: &'static str,
     /// Kebab-case name that names the problem, for example `too-few-test-tenants`.

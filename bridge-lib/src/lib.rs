@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod check_id;
 pub mod checks;
 pub mod civil;
 pub mod config;

@@ -69,7 +69,7 @@ use crate::config::Config;
 use crate::report::CheckOutcome;
 use crate::Result;
 #[cfg(feature = "cost")]
-use crate::{config::CostConfig, report::CheckId, Error};
+use crate::{report::CheckId, Error};
 #[cfg(feature = "cost")]
 use std::collections::BTreeMap;
 

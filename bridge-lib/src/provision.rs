@@ -40,6 +40,9 @@ pub async fn plan(cfg: &Config, count: usize, seed_sql: Option<&str>) -> Result<
             "set BRIDGE_ADMIN_DATABASE_URL (or DATABASE_URL), or run with --demo",
         )
     })?;
+    if let Some(seed) = seed_sql {
+        check_seed(seed)?;
+    }
     let client = db::connect(target).await?;
     let table = crate::tenant::describe(&client, &cfg.tenancy).await?;
     let t = &table.name_sql;
@@ -105,6 +108,23 @@ pub async fn plan(cfg: &Config, count: usize, seed_sql: Option<&str>) -> Result<
         plan.new_tenants.push((id, tier));
     }
     Ok(plan)
+}
+
+/// Refuses a seed file that controls the transaction (`COMMIT`, `ROLLBACK`, `BEGIN`, …): run
+/// inside the provisioning transaction it would commit part of the work, so it is refused
+/// before anything runs.
+pub fn check_seed(seed: &str) -> Result<()> {
+    if let Some(tc) = db::split_statements(seed).iter().find(|s| db::is_transaction_control(s)) {
+        let first = tc.split_whitespace().next().unwrap_or_default();
+        return Err(Error::config(
+            format!(
+                "the seed file (--seed-sql) holds `{first}`: run, it would have ended the transaction \
+                 provisioning runs in and committed part of the work, so nothing was run"
+            ),
+            "remove the transaction control from the seed file: provisioning runs it inside its own transaction",
+        ));
+    }
+    Ok(())
 }
 
 fn is_integer(t: &str) -> bool {

@@ -49,7 +49,7 @@ impl Tenancy {
         let template = get("BRIDGE_TENANT_CONTEXT_SQL")
             .map(|sql| {
                 if sql.contains("{tenant}") {
-                    Ok(sql)
+                    context::check_template(&sql).map(|_| sql)
                 } else {
                     Err(Error::config(
                         "BRIDGE_TENANT_CONTEXT_SQL has no {tenant} placeholder",

@@ -49,8 +49,9 @@ impl DbTarget {
         let (cleaned, tls_override, root_cert) = extract_libpq_only_options(text);
         let pg = tokio_postgres::Config::from_str(&cleaned).map_err(|e| {
             Error::config(
-                format!("DATABASE_URL `{}` does not parse: {e}", redact_url(text)),
-                "use postgres://user:password@host:5432/dbname or `host=… user=… dbname=…`",
+                format!("DATABASE_URL does not parse: {}", parse_reason(&e)),
+                "use postgres://user:password@host:5432/dbname (percent-encode `@`, `:` and `/` in the \
+                 password) or `host=… user=… dbname=…`",
             )
         })?;
         let tls = tls_override.unwrap_or(match pg.get_ssl_mode() {
@@ -177,6 +178,20 @@ impl fmt::Debug for DbTarget {
             .field("tls", &self.tls)
             .field("password", &self.password.as_ref().map(|_| "[redacted]"))
             .finish()
+    }
+}
+
+/// Why a connection string does not parse, naming the option and never echoing any value
+/// from the string (it may hold the password).
+fn parse_reason(e: &tokio_postgres::Error) -> String {
+    let text = crate::error::error_chain(e);
+    let option =
+        text.split('`').nth(1).filter(|o| o.len() < 40 && o.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    match option {
+        Some(o) if text.contains("invalid value") => format!("the value of option `{o}` is invalid"),
+        Some(o) if text.contains("unknown") => format!("unknown option `{o}` (option names are lower case)"),
+        Some(o) => format!("option `{o}` is not accepted"),
+        None => "it is neither a postgres:// URL nor `key=value` pairs that parse".into(),
     }
 }
 

@@ -67,6 +67,11 @@ impl DbTarget {
         if target.pg.get_application_name().is_none() {
             target.pg.application_name("bridge");
         }
+        if target.pg.get_options().is_none() {
+            // a table held under ACCESS EXCLUSIVE makes catalog reads (pg_get_expr,
+            // pg_get_indexdef) wait: give up after 5 s instead of the whole per-check limit
+            target.pg.options(LOCK_OPTIONS);
+        }
         Ok(target)
     }
 
@@ -180,6 +185,10 @@ impl fmt::Debug for DbTarget {
             .finish()
     }
 }
+
+/// The session options set on every connection whose string sets none: no lock wait longer
+/// than 5 s (statements are bounded by the read-only transaction's statement_timeout).
+pub const LOCK_OPTIONS: &str = "-c lock_timeout=5s";
 
 /// Why a connection string does not parse, naming the option and never echoing any value
 /// from the string (it may hold the password).

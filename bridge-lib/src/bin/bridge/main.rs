@@ -173,12 +173,21 @@ async fn check(demo: Option<String>, only: Vec<String>, format: Format, config_s
     Ok(report.exit_code() as u8)
 }
 
+/// The most test tenants one `tenants provision` creates.
+const MAX_PROVISION: usize = 1000;
+
 async fn provision(
     count: usize,
     dry_run: bool,
     seed: Option<std::path::PathBuf>,
     demo: Option<String>,
 ) -> Result<u8, Error> {
+    if count > MAX_PROVISION {
+        return Err(Error::config(
+            format!("--count {count} is more than provisioning creates at once ({MAX_PROVISION})"),
+            format!("ask for at most {MAX_PROVISION} test tenants"),
+        ));
+    }
     let seed_sql = match &seed {
         Some(p) => Some(std::fs::read_to_string(p).map_err(|e| Error::Input {
             location: p.display().to_string(),

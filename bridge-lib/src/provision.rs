@@ -66,7 +66,7 @@ pub async fn plan(cfg: &Config, count: usize, seed_sql: Option<&str>) -> Result<
     // the largest integer id (0 when there is none, or the ids are not integers)
     let max_numeric: i64 =
         all.iter().filter_map(|x| x.id.parse::<i64>().ok()).max().filter(|_| is_integer(&id_type)).unwrap_or(0);
-    let mut n = 0;
+    let mut n: i64 = 0;
     // optional columns: a name, and the active flag in whichever form the table has
     let has_name = table.columns.contains_key("name");
     let active_col = table.active_column();
@@ -74,7 +74,15 @@ pub async fn plan(cfg: &Config, count: usize, seed_sql: Option<&str>) -> Result<
         let id = loop {
             n += 1;
             let candidate = if is_integer(&id_type) {
-                (max_numeric + n).to_string()
+                max_numeric
+                    .checked_add(n)
+                    .ok_or_else(|| {
+                        Error::config(
+                            format!("the tenants table's largest id is {max_numeric}: no integer id is left above it"),
+                            "provision the test tenants by hand with free ids",
+                        )
+                    })?
+                    .to_string()
             } else if id_type == "uuid" {
                 format!("00000000-0000-4000-8000-{n:012}")
             } else {

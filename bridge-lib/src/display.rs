@@ -7,8 +7,11 @@ use crate::render;
 use crate::report::{CheckOutcome, Report};
 
 fn emit(html: &str, text: &str) {
+    // The plain text is escaped line by line: a control character from the data (an ANSI code,
+    // a carriage return) never reaches the notebook's text/plain output raw.
+    let text: Vec<_> = text.trim_end().lines().map(render::text::escape_controls).collect();
     println!("EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT");
-    println!("EVCXR_BEGIN_CONTENT text/plain\n{}\nEVCXR_END_CONTENT", text.trim_end());
+    println!("EVCXR_BEGIN_CONTENT text/plain\n{}\nEVCXR_END_CONTENT", text.join("\n"));
 }
 
 impl Report {

@@ -8,9 +8,15 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Quotes `name` or `schema.name`.
+/// Quotes a configured `name` or `schema.name`, read by PostgreSQL's rules ([`parse_qualified`]):
+/// `Tenants` is `"tenants"`, `public."Tenants"` is `"public"."Tenants"`.
 pub fn quote_qualified(name: &str) -> String {
-    name.split('.').map(quote_ident).collect::<Vec<_>>().join(".")
+    match parse_qualified(name) {
+        Some((Some(schema), table)) => format!("{}.{}", quote_ident(&schema), quote_ident(&table)),
+        Some((None, table)) => quote_ident(&table),
+        // Configured names are checked when read; anything else is one identifier, verbatim.
+        None => quote_ident(name),
+    }
 }
 
 /// Quotes a string literal as PostgreSQL's own `quote_literal` does: quotes doubled, and a
@@ -97,12 +103,45 @@ pub fn is_transaction_control(statement: &str) -> bool {
         || (k == "PREPARE" && statement.to_uppercase().split_whitespace().nth(1) == Some("TRANSACTION"))
 }
 
-/// Splits `schema.name` into its parts; a bare name is looked up on the search path (`None`).
-pub fn split_qualified(name: &str) -> (Option<&str>, &str) {
-    match name.split_once('.') {
-        Some((s, n)) => (Some(s), n),
-        None => (None, name),
+/// `name` or `schema.name` read as PostgreSQL reads an identifier: an unquoted part is letters,
+/// digits and underscores and folds to lower case; a quoted part keeps its case and any
+/// character but a control, `""` standing for one `"`. `None` if it is not such a name.
+pub fn parse_qualified(name: &str) -> Option<(Option<String>, String)> {
+    let mut parts = Vec::new();
+    let mut chars = name.chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    '"' => break,
+                    c if c.is_control() => return None,
+                    c => part.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek().filter(|c| c.is_ascii_alphanumeric() || **c == '_') {
+                part.push(c.to_ascii_lowercase());
+                chars.next();
+            }
+        }
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        match chars.next() {
+            None => break,
+            Some('.') if parts.len() < 2 => {}
+            Some(_) => return None,
+        }
     }
+    let table = parts.pop()?;
+    Some((parts.pop(), table))
 }
 
 /// Runs a query with a clear error naming what it was for.
@@ -146,7 +185,16 @@ mod tests {
         );
         assert!(is_transaction_control("/* x */ COMMIT"));
         assert!(!is_transaction_control("insert into t values ('commit')"));
-        assert_eq!(split_qualified("s.t"), (Some("s"), "t"));
-        assert_eq!(split_qualified("t"), (None, "t"));
+        let p = |s: &str| parse_qualified(s).map(|(a, b)| (a.map(|a| a.to_string()), b));
+        assert_eq!(p("s.t"), Some((Some("s".into()), "t".into())));
+        assert_eq!(p("Tenants"), Some((None, "tenants".into())));
+        assert_eq!(p("\"Tenants\""), Some((None, "Tenants".into())));
+        assert_eq!(p("public.\"Ten\"\"ants\""), Some((Some("public".into()), "Ten\"ants".into())));
+        assert_eq!(p("\"a.b\""), Some((None, "a.b".into())));
+        for bad in ["", "a.", ".a", "a.b.c", "\"\"", "\"open", "a b", "a;drop", "\"x\"y"] {
+            assert_eq!(p(bad), None, "{bad}");
+        }
+        assert_eq!(quote_qualified("public.\"Tenants\""), "\"public\".\"Tenants\"");
+        assert_eq!(quote_qualified("Tenants"), "\"tenants\"");
     }
 }

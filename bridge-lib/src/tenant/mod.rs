@@ -59,7 +59,7 @@ impl Tenancy {
             })
             .transpose()?;
         Ok(Tenancy {
-            table: setting::name(get, "BRIDGE_TENANTS_TABLE", "tenants")?,
+            table: setting::table_name(get, "BRIDGE_TENANTS_TABLE", "tenants")?,
             column: setting::name(get, "BRIDGE_TENANT_COLUMN", "tenant_id")?,
             context: TenantContext { setting, template },
         })

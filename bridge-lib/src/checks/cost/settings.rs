@@ -100,7 +100,7 @@ impl CostConfig {
         let c = CostConfig {
             billed_files: paths("BRIDGE_BILLED_FILES"),
             allocated_files: paths("BRIDGE_ALLOCATED_FILES"),
-            table: setting::name(get, "BRIDGE_COST_TABLE", "usage_events")?,
+            table: setting::table_name(get, "BRIDGE_COST_TABLE", "usage_events")?,
             columns: LedgerColumns::from_lookup(get)?,
             warn: fraction("BRIDGE_COST_WARN", 0.05)?,
             fail: fraction("BRIDGE_COST_FAIL", 0.10)?,

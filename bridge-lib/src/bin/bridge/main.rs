@@ -205,7 +205,8 @@ async fn provision(
         print!("{}", plan.script());
         return Ok(0);
     }
-    bridge_lib::provision::apply(&cfg, &plan).await?;
+    // planned again under a lock: what is printed is what this run stored
+    let plan = bridge_lib::provision::apply(&cfg, &plan).await?;
     if plan.new_tenants.is_empty() {
         println!("nothing to do: {} active test tenants already ({})", plan.existing.len(), plan.existing.join(", "));
     } else {

@@ -28,6 +28,7 @@ pub mod db;
 pub mod demo;
 mod display;
 pub mod error;
+pub mod files;
 pub mod finding;
 pub mod nb;
 pub mod pinecone;

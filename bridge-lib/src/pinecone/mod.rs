@@ -53,11 +53,8 @@ pub fn data_plane_url(host: &str) -> String {
 
 /// Reads a saved `describe_index_stats` response (offline mode).
 pub fn load_stats(path: &Path) -> Result<IndexStats> {
-    let body = std::fs::read(path).map_err(|e| Error::Input {
-        location: path.display().to_string(),
-        reason: format!("cannot read the saved index stats: {e}"),
-        fix: "point BRIDGE_PINECONE_SNAPSHOT at a file saved by `bridge capacity snapshot`".into(),
-    })?;
+    let body =
+        crate::files::read_bounded(path, 256 * crate::files::MIB, "the saved index stats (BRIDGE_PINECONE_SNAPSHOT)")?;
     IndexStats::from_json(&body).map_err(|e| Error::Input {
         location: path.display().to_string(),
         reason: format!("not a describe_index_stats response: {e}"),

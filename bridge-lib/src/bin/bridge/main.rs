@@ -189,11 +189,9 @@ async fn provision(
         ));
     }
     let seed_sql = match &seed {
-        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| Error::Input {
-            location: p.display().to_string(),
-            reason: format!("cannot read the seed file: {e}"),
-            fix: "pass a readable SQL file, for example data/demo/seed_tenant.sql".into(),
-        })?),
+        Some(p) => {
+            Some(bridge_lib::files::read_bounded_text(p, 16 * bridge_lib::files::MIB, "the seed file (--seed-sql)")?)
+        }
         None => None,
     };
     let (cfg, _demo) = match demo {

@@ -213,10 +213,22 @@ pub struct Evaluation {
     pub orphans: Vec<(String, u64)>,
 }
 
+/// Runs a file read on the blocking pool, so a slow file holds no async worker and the
+/// per-check time limit applies to it.
+async fn off_the_workers<T: Send + 'static>(
+    path: &std::path::Path,
+    read: fn(&std::path::Path) -> Result<T>,
+) -> Result<T> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || read(&path))
+        .await
+        .map_err(|e| Error::config(format!("the file-reading task failed: {e}"), "run it again"))?
+}
+
 /// Reads the index: a saved snapshot, or Pinecone itself (bounded by [`PINECONE_LIMIT`]).
 pub async fn gather_usage(cfg: &Config) -> Result<Usage> {
     if let Some(path) = &cfg.capacity.snapshot {
-        let stats = pinecone::load_stats(path)?;
+        let stats = off_the_workers(path, pinecone::load_stats).await?;
         return Ok(Usage {
             source: format!("snapshot {}", path.display()),
             index: None,
@@ -367,7 +379,7 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     let usage = gather_usage(cfg).await?;
     let tenants = read_tenants(cfg).await?;
     let history = match &cfg.capacity.history {
-        Some(p) => history::read_history(p)?,
+        Some(p) => off_the_workers(p, history::read_history).await?,
         None => Vec::new(),
     };
     let e = evaluate(cfg, &usage, &tenants, &history);

@@ -29,7 +29,7 @@ pub fn read(path: &Path, c: &CostConfig) -> Result<(Vec<BilledLine>, Vec<Unknown
     let name = path.display().to_string();
     let lines = match extension(path).as_str() {
         "json" => {
-            let text = std::fs::read_to_string(path).map_err(|e| unreadable(&name, &e))?;
+            let text = crate::files::read_bounded_text(path, 256 * crate::files::MIB, "the cost export")?;
             read_json(&name, &text)?
         }
         "csv" | "parquet" | "pq" => read_tabular(&name, &read_table(path)?)?,
@@ -62,10 +62,6 @@ pub(crate) fn extension(path: &Path) -> String {
 
 pub(crate) fn input(location: &str, reason: impl Into<String>, fix: impl Into<String>) -> Error {
     Error::Input { location: location.to_string(), reason: reason.into(), fix: fix.into() }
-}
-
-pub(crate) fn unreadable(name: &str, e: &dyn std::fmt::Display) -> Error {
-    input(name, format!("cannot read the file: {e}"), "check the path in BRIDGE_BILLED_FILES / BRIDGE_ALLOCATED_FILES")
 }
 
 /// A small table with every value as text, and how to name its rows.
@@ -103,7 +99,7 @@ impl Table {
 /// Reads a CSV (every column as text) or a Parquet file (every column cast to text).
 pub fn read_table(path: &Path) -> Result<Table> {
     let name = path.display().to_string();
-    if std::fs::metadata(path).map_err(|e| unreadable(&name, &e))?.len() == 0 {
+    if crate::files::regular_file(path, 4096 * crate::files::MIB, "the cost export")? == 0 {
         return Err(input(&name, "the file is empty", "export it again; a valid export has a header and rows"));
     }
     let csv = extension(path) == "csv";

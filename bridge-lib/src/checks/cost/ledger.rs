@@ -6,7 +6,7 @@
 //! Column names are configurable (`BRIDGE_COST_COL_*`). Costs are summed as integer
 //! micro-units, so totals are exact.
 
-use super::billed::{extension, input, unreadable};
+use super::billed::{extension, input};
 use super::units::{period_of, to_units};
 use super::{merge_allocated, AllocatedRow, UnknownProvider};
 use crate::config::{CostConfig, LedgerColumns};
@@ -127,7 +127,7 @@ fn aggregate_file(path: &Path, k: &LedgerColumns) -> Result<Vec<AllocatedRow>> {
             "use .csv or .parquet ledger files in BRIDGE_ALLOCATED_FILES",
         ));
     }
-    if std::fs::metadata(path).map_err(|e| unreadable(&name, &e))?.len() == 0 {
+    if crate::files::regular_file(path, u64::MAX, "the ledger")? == 0 {
         return Err(input(&name, "the file is empty", "export the ledger again with a header and rows"));
     }
     let src = Source { name, csv: ext == "csv" };

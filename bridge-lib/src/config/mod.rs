@@ -158,9 +158,10 @@ pub fn is_config_var(name: &str) -> bool {
 
 /// Parses `BRIDGE_ADMIN_DATABASE_URL`; its errors name that variable.
 fn parse_admin(url: &str) -> Result<DbTarget> {
-    DbTarget::parse(url).map_err(|e| match e {
+    const VAR: &str = "BRIDGE_ADMIN_DATABASE_URL";
+    DbTarget::parse(url).map(|t| t.from_variable(VAR)).map_err(|e| match e {
         Error::Config { what, fix } => {
-            Error::Config { what: what.replace("DATABASE_URL", "BRIDGE_ADMIN_DATABASE_URL"), fix }
+            Error::Config { what: what.replace("DATABASE_URL", VAR), fix: fix.replace("DATABASE_URL", VAR) }
         }
         other => other,
     })

@@ -34,6 +34,9 @@ pub struct DbTarget {
     /// The text this target was parsed from (it may hold the password), so a child process
     /// gets exactly what the user configured.
     source: Option<Secret>,
+    /// The variable this target came from (`DATABASE_URL` or `BRIDGE_ADMIN_DATABASE_URL`), so a
+    /// connection error's fix points at the right one.
+    var: &'static str,
 }
 
 impl DbTarget {
@@ -60,7 +63,8 @@ impl DbTarget {
             _ => TlsMode::Prefer,
         });
         let password = pg.get_password().map(|p| Secret::new(String::from_utf8_lossy(p).into_owned()));
-        let mut target = DbTarget { pg, tls, root_cert, password, source: Some(Secret::new(text)) };
+        let mut target =
+            DbTarget { pg, tls, root_cert, password, source: Some(Secret::new(text)), var: "DATABASE_URL" };
         if target.pg.get_connect_timeout().is_none() {
             target.pg.connect_timeout(Duration::from_secs(5));
         }
@@ -75,6 +79,17 @@ impl DbTarget {
         Ok(target)
     }
 
+    /// The same target, named after the variable it came from (for the fixes of errors).
+    pub fn from_variable(mut self, var: &'static str) -> Self {
+        self.var = var;
+        self
+    }
+
+    /// The variable this target came from.
+    pub fn variable(&self) -> &'static str {
+        self.var
+    }
+
     /// Builds a target from parts (used by the demo environment).
     pub fn from_parts(host: &str, port: u16, user: &str, password: Option<&str>, dbname: &str) -> Self {
         let mut pg = tokio_postgres::Config::new();
@@ -83,7 +98,14 @@ impl DbTarget {
         if let Some(p) = password {
             pg.password(p);
         }
-        DbTarget { pg, tls: TlsMode::Disable, root_cert: None, password: password.map(Secret::new), source: None }
+        DbTarget {
+            pg,
+            tls: TlsMode::Disable,
+            root_cert: None,
+            password: password.map(Secret::new),
+            source: None,
+            var: "DATABASE_URL",
+        }
     }
 
     /// The same target as another user (the demo's admin and app roles share a cluster).

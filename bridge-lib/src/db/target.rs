@@ -95,6 +95,8 @@ impl DbTarget {
         let mut pg = tokio_postgres::Config::new();
         pg.host(host).port(port).user(user).dbname(dbname).application_name("bridge");
         pg.connect_timeout(Duration::from_secs(5));
+        // the same bounded lock wait as a parsed target, so the child's copy is the same target
+        pg.options(LOCK_OPTIONS);
         if let Some(p) = password {
             pg.password(p);
         }

@@ -52,8 +52,9 @@ pub async fn aggregate(target: &DbTarget, cfg: &Config) -> Result<(Vec<Allocated
         .get(0);
     let mut rows = Vec::new();
     let how = if rls {
-        for id in crate::tenant::ids(&tx, &cfg.tenancy).await? {
-            cfg.tenancy.context.set(&tx, &id).await?;
+        let ids = crate::tenant::ids(&tx, &cfg.tenancy).await?;
+        for id in &ids {
+            cfg.tenancy.context.set(&tx, id).await?;
             rows.extend(
                 tx.query(&stmt, &[])
                     .await

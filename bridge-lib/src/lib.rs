@@ -27,6 +27,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod finding;
 pub mod gate;
 pub mod nb;

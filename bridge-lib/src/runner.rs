@@ -40,9 +40,16 @@ pub async fn run_checks(cfg: &Config, only: &[CheckId]) -> Report {
     report
 }
 
-/// Last line of defence: no configured secret survives into an error message.
-fn scrub(cfg: &Config, e: Error) -> Error {
+/// Last line of defence: no configured secret survives into an error message (used for every
+/// command's errors, not only `check`'s). A configuration error stays one (exit 78).
+pub fn scrub(cfg: &Config, e: Error) -> Error {
     let text = cfg.scrub(&e.to_string());
+    if text == e.to_string() {
+        return e;
+    }
+    if let Error::Config { what, fix } = &e {
+        return Error::Config { what: cfg.scrub(what), fix: cfg.scrub(fix) };
+    }
     if text != e.to_string() {
         Error::Query { context: "running the check".into(), reason: text }
     } else {

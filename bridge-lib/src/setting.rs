@@ -57,6 +57,19 @@ pub fn name(get: Lookup, var: &str, default: &str) -> Result<String> {
     or(get, var, default.to_string(), |v| checked_name(var, v))
 }
 
+/// `var` as a table name, `name` or `schema.name` by PostgreSQL's rules (`Tenants` folds to
+/// `tenants`; `"Tenants"` and `public."Tenants"` keep their case), or `default`. The value is kept
+/// as written: `to_regclass` and [`crate::db::quote_qualified`] read it by the same rules.
+pub fn table_name(get: Lookup, var: &str, default: &str) -> Result<String> {
+    or(get, var, default.to_string(), |v| match crate::db::sql::parse_qualified(v) {
+        Some(_) => Ok(v.to_string()),
+        None => Err(Error::config(
+            format!("{var} {v:?} is not a table name"),
+            "write name or schema.name; letters, digits and underscores, or a \"Quoted\" name to keep its case",
+        )),
+    })
+}
+
 /// Accepts `name` or `schema.name` made of letters, digits and underscores.
 pub fn checked_name(var: &str, v: &str) -> Result<String> {
     let ok = !v.is_empty()

@@ -465,3 +465,15 @@ async fn mixed_case_and_quoted_table_names_resolve() {
         assert_eq!(check_status(&r, "tenants"), "pass", "BRIDGE_TENANTS_TABLE={name}: {}\n{}", r.out, r.err);
     }
 }
+
+/// A connection error of the admin connection points at BRIDGE_ADMIN_DATABASE_URL, not at
+/// DATABASE_URL.
+#[test]
+fn a_bad_admin_url_is_named_in_the_fix() {
+    let r = run(common::bridge_bin()
+        .args(["tenants", "provision", "--count", "3"])
+        .env("DATABASE_URL", "host=127.0.0.1 port=9 user=x")
+        .env("BRIDGE_ADMIN_DATABASE_URL", "host=127.0.0.1 port=9 user=admin connect_timeout=2"));
+    assert_ne!(r.code, 0, "{}", r.out);
+    assert!(r.err.contains("BRIDGE_ADMIN_DATABASE_URL"), "{}", r.err);
+}

@@ -72,14 +72,39 @@ impl Default for Config {
 
 impl Config {
     /// Reads `.env` in the working directory (if present), then the environment.
+    /// A `.env` that exists but cannot be read or parsed is a configuration error.
     pub fn from_env() -> Result<Self> {
-        let _ = dotenvy::dotenv();
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => {
+                let reason = match &e {
+                    dotenvy::Error::LineParse(_, index) => format!("line parse error at byte {index}"),
+                    dotenvy::Error::Io(io) => io.to_string(),
+                    _ => "it does not parse".to_string(),
+                };
+                return Err(Error::config(
+                    format!("the .env file in the working directory cannot be used: {reason}"),
+                    "write one NAME=value per line (or remove .env)",
+                ));
+            }
+        }
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
     /// Builds the configuration from any variable lookup (for tests and embedding). A blank
-    /// variable counts as unset.
+    /// variable counts as unset, except a connection string (`DATABASE_URL`,
+    /// `BRIDGE_ADMIN_DATABASE_URL`): present but blank is what a missing CI secret expands to,
+    /// and is a configuration error.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        for var in ["DATABASE_URL", "BRIDGE_ADMIN_DATABASE_URL"] {
+            if get(var).is_some_and(|v| v.trim().is_empty()) {
+                return Err(Error::config(
+                    format!("{var} is set but blank (what a missing CI secret expands to)"),
+                    format!("set {var} to the connection string, or unset it"),
+                ));
+            }
+        }
         let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
         let get: setting::Lookup = &get;
         Ok(Config {
@@ -145,9 +170,10 @@ pub fn is_config_var(name: &str) -> bool {
 
 /// Parses `BRIDGE_ADMIN_DATABASE_URL`; its errors name that variable.
 fn parse_admin(url: &str) -> Result<DbTarget> {
-    DbTarget::parse(url).map_err(|e| match e {
+    const VAR: &str = "BRIDGE_ADMIN_DATABASE_URL";
+    DbTarget::parse(url).map(|t| t.from_variable(VAR)).map_err(|e| match e {
         Error::Config { what, fix } => {
-            Error::Config { what: what.replace("DATABASE_URL", "BRIDGE_ADMIN_DATABASE_URL"), fix }
+            Error::Config { what: what.replace("DATABASE_URL", VAR), fix: fix.replace("DATABASE_URL", VAR) }
         }
         other => other,
     })

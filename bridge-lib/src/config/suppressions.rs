@@ -6,11 +6,8 @@ use std::path::Path;
 
 /// Reads a suppression file into (key, reason) pairs; a key without a reason is an error.
 pub fn read(path: &Path) -> Result<Vec<(String, String)>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
-        location: path.display().to_string(),
-        reason: format!("cannot read the suppression file: {e}"),
-        fix: "point BRIDGE_SUPPRESSIONS at a file of `CODE:object reason` lines".into(),
-    })?;
+    let text =
+        crate::files::read_bounded_text(path, 4 * crate::files::MIB, "the suppression file (BRIDGE_SUPPRESSIONS)")?;
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();

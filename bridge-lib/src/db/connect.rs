@@ -36,7 +36,7 @@ pub async fn connect(target: &DbTarget) -> Result<Client> {
         Err(_) => Err(Error::Connect {
             target: target.redacted(),
             reason: format!("no answer within {} s", CONNECT_LIMIT.as_secs()),
-            fix: "check the host and port in DATABASE_URL and that a firewall lets you through".into(),
+            fix: format!("check the host and port in {} and that a firewall lets you through", target.variable()),
         }),
     }
 }
@@ -48,16 +48,17 @@ fn connect_error(target: &DbTarget, e: &tokio_postgres::Error) -> Error {
         None => reason,
     };
     let code = e.code().map(|c| c.code().to_string()).unwrap_or_default();
+    let var = target.variable();
     let fix = match code.as_str() {
-        "28P01" | "28000" => "check the user and password in DATABASE_URL".to_string(),
-        "3D000" => "check the database name in DATABASE_URL".to_string(),
+        "28P01" | "28000" => format!("check the user and password in {var}"),
+        "3D000" => format!("check the database name in {var}"),
         _ if reason.contains("refused") || reason.contains("No such file") => {
-            "check that PostgreSQL is running at that host and port".to_string()
+            format!("check that PostgreSQL is running at the host and port in {var}")
         }
         _ if reason.to_lowercase().contains("tls") || reason.contains("certificate") => {
-            "check sslmode in DATABASE_URL (require, verify-full with sslrootcert=…)".to_string()
+            format!("check sslmode in {var} (require, verify-full with sslrootcert=…)")
         }
-        _ => "check DATABASE_URL and that the server accepts connections".to_string(),
+        _ => format!("check {var} and that the server accepts connections"),
     };
     Error::Connect { target: target.redacted(), reason, fix }
 }

@@ -7,5 +7,8 @@ pub mod target;
 mod tls;
 
 pub use connect::{connect, CONNECT_LIMIT};
-pub use sql::{query, quote_ident, quote_literal, quote_qualified, read_only, split_qualified};
+pub use sql::{
+    is_transaction_control, parse_qualified, query, quote_ident, quote_literal, quote_qualified, read_only,
+    split_statements,
+};
 pub use target::{redact_url, DbTarget, TlsMode};

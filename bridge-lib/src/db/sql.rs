@@ -8,22 +8,140 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Quotes `name` or `schema.name`.
+/// Quotes a configured `name` or `schema.name`, read by PostgreSQL's rules ([`parse_qualified`]):
+/// `Tenants` is `"tenants"`, `public."Tenants"` is `"public"."Tenants"`.
 pub fn quote_qualified(name: &str) -> String {
-    name.split('.').map(quote_ident).collect::<Vec<_>>().join(".")
-}
-
-/// Quotes a string literal (for SQL shown to users as a remedy or dry run).
-pub fn quote_literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
-/// Splits `schema.name` into its parts; a bare name is looked up on the search path (`None`).
-pub fn split_qualified(name: &str) -> (Option<&str>, &str) {
-    match name.split_once('.') {
-        Some((s, n)) => (Some(s), n),
-        None => (None, name),
+    match parse_qualified(name) {
+        Some((Some(schema), table)) => format!("{}.{}", quote_ident(&schema), quote_ident(&table)),
+        Some((None, table)) => quote_ident(&table),
+        // Configured names are checked when read; anything else is one identifier, verbatim.
+        None => quote_ident(name),
     }
+}
+
+/// Quotes a string literal as PostgreSQL's own `quote_literal` does: quotes doubled, and a
+/// value with a backslash written as `E'…'` with the backslashes doubled, so the literal means
+/// the same whatever `standard_conforming_strings` says. Values sent to the server go as bound
+/// parameters; this is for SQL shown to users (remedies, dry runs) and for statements that
+/// cannot take a parameter (`SET`).
+pub fn quote_literal(value: &str) -> String {
+    let quoted = value.replace('\'', "''");
+    if value.contains('\\') {
+        format!("E'{}'", quoted.replace('\\', "\\\\"))
+    } else {
+        format!("'{quoted}'")
+    }
+}
+
+/// The statements of a SQL text, split at top-level `;` (outside quotes, dollar quotes,
+/// quoted identifiers and comments), trimmed, empty ones dropped.
+pub fn split_statements(sql: &str) -> Vec<String> {
+    let b: Vec<char> = sql.chars().collect();
+    let (mut out, mut cur, mut i) = (Vec::new(), String::new(), 0);
+    while i < b.len() {
+        let c = b[i];
+        let rest: String = b[i..].iter().take(2).collect();
+        let end = if rest == "--" {
+            b[i..].iter().position(|&x| x == '\n').map_or(b.len(), |p| i + p + 1)
+        } else if rest == "/*" {
+            find(&b, i + 2, "*/").map_or(b.len(), |p| p + 2)
+        } else if c == '\'' || c == '"' {
+            let escapes = c == '\'' && i > 0 && matches!(b[i - 1], 'E' | 'e');
+            let mut j = i + 1;
+            while j < b.len() && !(b[j] == c && b.get(j + 1) != Some(&c)) {
+                j += if b[j] == c || (escapes && b[j] == '\\') { 2 } else { 1 };
+            }
+            (j + 1).min(b.len())
+        } else if c == '$' {
+            let tag_end = b[i + 1..].iter().position(|&x| !(x.is_alphanumeric() || x == '_')).map(|p| i + 1 + p);
+            match tag_end.filter(|&e| b[e] == '$') {
+                Some(e) => {
+                    let tag: String = b[i..=e].iter().collect();
+                    find(&b, e + 1, &tag).map_or(b.len(), |p| p + tag.chars().count())
+                }
+                None => i + 1,
+            }
+        } else if c == ';' {
+            out.push(std::mem::take(&mut cur));
+            i += 1;
+            continue;
+        } else {
+            i + 1
+        };
+        cur.extend(&b[i..end]);
+        i = end;
+    }
+    out.push(cur);
+    out.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+fn find(b: &[char], from: usize, pat: &str) -> Option<usize> {
+    let p: Vec<char> = pat.chars().collect();
+    (from..b.len()).find(|&k| b[k..].starts_with(&p))
+}
+
+/// The first keyword of a statement with its comments stripped, upper-cased.
+pub fn first_keyword(statement: &str) -> String {
+    let mut s = statement.trim_start();
+    loop {
+        if let Some(r) = s.strip_prefix("--") {
+            s = r.split_once('\n').map_or("", |x| x.1).trim_start();
+        } else if let Some(r) = s.strip_prefix("/*") {
+            s = r.split_once("*/").map_or("", |x| x.1).trim_start();
+        } else {
+            break;
+        }
+    }
+    s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>().to_uppercase()
+}
+
+/// Whether a statement controls the transaction (`COMMIT`, `ROLLBACK`, `BEGIN`, …), which
+/// operator SQL run inside the tool's transaction must not do.
+pub fn is_transaction_control(statement: &str) -> bool {
+    let k = first_keyword(statement);
+    matches!(k.as_str(), "COMMIT" | "ROLLBACK" | "END" | "BEGIN" | "START" | "SAVEPOINT" | "RELEASE" | "ABORT")
+        || (k == "PREPARE" && statement.to_uppercase().split_whitespace().nth(1) == Some("TRANSACTION"))
+}
+
+/// `name` or `schema.name` read as PostgreSQL reads an identifier: an unquoted part is letters,
+/// digits and underscores and folds to lower case; a quoted part keeps its case and any
+/// character but a control, `""` standing for one `"`. `None` if it is not such a name.
+pub fn parse_qualified(name: &str) -> Option<(Option<String>, String)> {
+    let mut parts = Vec::new();
+    let mut chars = name.chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    '"' => break,
+                    c if c.is_control() => return None,
+                    c => part.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek().filter(|c| c.is_ascii_alphanumeric() || **c == '_') {
+                part.push(c.to_ascii_lowercase());
+                chars.next();
+            }
+        }
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        match chars.next() {
+            None => break,
+            Some('.') if parts.len() < 2 => {}
+            Some(_) => return None,
+        }
+    }
+    let table = parts.pop()?;
+    Some((parts.pop(), table))
 }
 
 /// Runs a query with a clear error naming what it was for.
@@ -60,7 +178,23 @@ mod tests {
         assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(quote_qualified("public.tenants"), "\"public\".\"tenants\"");
         assert_eq!(quote_literal("o'k"), "'o''k'");
-        assert_eq!(split_qualified("s.t"), (Some("s"), "t"));
-        assert_eq!(split_qualified("t"), (None, "t"));
+        assert_eq!(quote_literal("a\\'b"), "E'a\\\\''b'");
+        assert_eq!(
+            split_statements("select ';' ; -- a;b\nselect $x$;$x$; /* ; */ commit;"),
+            vec!["select ';'", "-- a;b\nselect $x$;$x$", "/* ; */ commit"]
+        );
+        assert!(is_transaction_control("/* x */ COMMIT"));
+        assert!(!is_transaction_control("insert into t values ('commit')"));
+        let p = |s: &str| parse_qualified(s).map(|(a, b)| (a.map(|a| a.to_string()), b));
+        assert_eq!(p("s.t"), Some((Some("s".into()), "t".into())));
+        assert_eq!(p("Tenants"), Some((None, "tenants".into())));
+        assert_eq!(p("\"Tenants\""), Some((None, "Tenants".into())));
+        assert_eq!(p("public.\"Ten\"\"ants\""), Some((Some("public".into()), "Ten\"ants".into())));
+        assert_eq!(p("\"a.b\""), Some((None, "a.b".into())));
+        for bad in ["", "a.", ".a", "a.b.c", "\"\"", "\"open", "a b", "a;drop", "\"x\"y"] {
+            assert_eq!(p(bad), None, "{bad}");
+        }
+        assert_eq!(quote_qualified("public.\"Tenants\""), "\"public\".\"Tenants\"");
+        assert_eq!(quote_qualified("Tenants"), "\"tenants\"");
     }
 }

@@ -34,6 +34,9 @@ pub struct DbTarget {
     /// The text this target was parsed from (it may hold the password), so a child process
     /// gets exactly what the user configured.
     source: Option<Secret>,
+    /// The variable this target came from (`DATABASE_URL` or `BRIDGE_ADMIN_DATABASE_URL`), so a
+    /// connection error's fix points at the right one.
+    var: &'static str,
 }
 
 impl DbTarget {
@@ -49,8 +52,9 @@ impl DbTarget {
         let (cleaned, tls_override, root_cert) = extract_libpq_only_options(text);
         let pg = tokio_postgres::Config::from_str(&cleaned).map_err(|e| {
             Error::config(
-                format!("DATABASE_URL `{}` does not parse: {e}", redact_url(text)),
-                "use postgres://user:password@host:5432/dbname or `host=… user=… dbname=…`",
+                format!("DATABASE_URL does not parse: {}", parse_reason(&e)),
+                "use postgres://user:password@host:5432/dbname (percent-encode `@`, `:` and `/` in the \
+                 password) or `host=… user=… dbname=…`",
             )
         })?;
         let tls = tls_override.unwrap_or(match pg.get_ssl_mode() {
@@ -59,14 +63,31 @@ impl DbTarget {
             _ => TlsMode::Prefer,
         });
         let password = pg.get_password().map(|p| Secret::new(String::from_utf8_lossy(p).into_owned()));
-        let mut target = DbTarget { pg, tls, root_cert, password, source: Some(Secret::new(text)) };
+        let mut target =
+            DbTarget { pg, tls, root_cert, password, source: Some(Secret::new(text)), var: "DATABASE_URL" };
         if target.pg.get_connect_timeout().is_none() {
             target.pg.connect_timeout(Duration::from_secs(5));
         }
         if target.pg.get_application_name().is_none() {
             target.pg.application_name("bridge");
         }
+        if target.pg.get_options().is_none() {
+            // a table held under ACCESS EXCLUSIVE makes catalog reads (pg_get_expr,
+            // pg_get_indexdef) wait: give up after 5 s instead of the whole per-check limit
+            target.pg.options(LOCK_OPTIONS);
+        }
         Ok(target)
+    }
+
+    /// The same target, named after the variable it came from (for the fixes of errors).
+    pub fn from_variable(mut self, var: &'static str) -> Self {
+        self.var = var;
+        self
+    }
+
+    /// The variable this target came from.
+    pub fn variable(&self) -> &'static str {
+        self.var
     }
 
     /// Builds a target from parts (used by the demo environment).
@@ -74,10 +95,19 @@ impl DbTarget {
         let mut pg = tokio_postgres::Config::new();
         pg.host(host).port(port).user(user).dbname(dbname).application_name("bridge");
         pg.connect_timeout(Duration::from_secs(5));
+        // the same bounded lock wait as a parsed target, so the child's copy is the same target
+        pg.options(LOCK_OPTIONS);
         if let Some(p) = password {
             pg.password(p);
         }
-        DbTarget { pg, tls: TlsMode::Disable, root_cert: None, password: password.map(Secret::new), source: None }
+        DbTarget {
+            pg,
+            tls: TlsMode::Disable,
+            root_cert: None,
+            password: password.map(Secret::new),
+            source: None,
+            var: "DATABASE_URL",
+        }
     }
 
     /// The same target as another user (the demo's admin and app roles share a cluster).
@@ -177,6 +207,24 @@ impl fmt::Debug for DbTarget {
             .field("tls", &self.tls)
             .field("password", &self.password.as_ref().map(|_| "[redacted]"))
             .finish()
+    }
+}
+
+/// The session options set on every connection whose string sets none: no lock wait longer
+/// than 5 s (statements are bounded by the read-only transaction's statement_timeout).
+pub const LOCK_OPTIONS: &str = "-c lock_timeout=5s";
+
+/// Why a connection string does not parse, naming the option and never echoing any value
+/// from the string (it may hold the password).
+fn parse_reason(e: &tokio_postgres::Error) -> String {
+    let text = crate::error::error_chain(e);
+    let option =
+        text.split('`').nth(1).filter(|o| o.len() < 40 && o.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    match option {
+        Some(o) if text.contains("invalid value") => format!("the value of option `{o}` is invalid"),
+        Some(o) if text.contains("unknown") => format!("unknown option `{o}` (option names are lower case)"),
+        Some(o) => format!("option `{o}` is not accepted"),
+        None => "it is neither a postgres:// URL nor `key=value` pairs that parse".into(),
     }
 }
 

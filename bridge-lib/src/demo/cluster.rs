@@ -66,12 +66,7 @@ impl PgCluster {
             .arg(&data)
             .args(["-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C", "-N"])
             .output()
-            .map_err(|e| {
-                Error::demo(
-                    format!("cannot run initdb: {e}"),
-                    "install PostgreSQL server binaries (apt-get install postgresql)",
-                )
-            })?;
+            .map_err(|e| spawn_err("initdb", &bindir, &cluster.dir, &e))?;
         if !out.status.success() {
             return Err(Error::demo(
                 format!("initdb failed: {}", tail(&String::from_utf8_lossy(&out.stderr))),
@@ -102,7 +97,7 @@ impl PgCluster {
             .stdout(log.try_clone().map_err(|e| io_err("open the log", &cluster.dir, e))?)
             .stderr(log)
             .spawn()
-            .map_err(|e| Error::demo(format!("cannot start postgres: {e}"), "install PostgreSQL server binaries"))?;
+            .map_err(|e| spawn_err("postgres", &bindir, &cluster.dir, &e))?;
         let pm_pid = server.id();
         cluster.server = Some(server);
         cluster.watchdog = spawn_watchdog(&cluster.dir, pm_pid);
@@ -192,6 +187,25 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
         format!("cannot {what} at {}: {e}", path.display()),
         "check that the temporary folder (TMPDIR) is writable",
     )
+}
+
+/// Why `program` could not be started, with the fix for that cause: a missing binary is an
+/// installation problem; anything else (permission denied on the cluster folder or the binary)
+/// is about the folder or the binaries' permissions, not about installing PostgreSQL.
+fn spawn_err(program: &str, bindir: &Path, dir: &Path, e: &std::io::Error) -> Error {
+    let fix = match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "install PostgreSQL server binaries (apt-get install postgresql), or set BRIDGE_PG_BINDIR (looked in {})",
+            bindir.display()
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "check that {} can be run and that the user running the server may enter {} (set TMPDIR to a folder it can use)",
+            bindir.join(program).display(),
+            dir.display()
+        ),
+        _ => format!("check {} and the temporary folder {}", bindir.join(program).display(), dir.display()),
+    };
+    Error::demo(format!("cannot run {program}: {e}"), fix)
 }
 
 fn tail(text: &str) -> String {
@@ -285,15 +299,25 @@ fn free_port() -> Result<u16> {
 /// A small `sh` loop that outlives us: when the owning process is gone, it stops the server and
 /// removes the folder.
 fn spawn_watchdog(dir: &Path, pm_pid: u32) -> Option<Child> {
-    let script = format!(
-        "while kill -0 {owner} 2>/dev/null; do sleep 1; done; kill -QUIT {pm_pid} 2>/dev/null; sleep 2; kill -KILL {pm_pid} 2>/dev/null; rm -rf '{dir}'",
-        owner = std::process::id(),
-        dir = dir.display()
-    );
+    watchdog(std::process::id(), pm_pid, dir).spawn().ok()
+}
+
+/// The watchdog's command: waits for `owner`, stops `pm_pid`, removes `dir`.
+fn watchdog(owner: u32, pm_pid: u32, dir: &Path) -> Command {
+    // a fixed script: the pids and the folder are its arguments ($1 $2 $3), never pasted into it,
+    // so a TMPDIR with a quote or a `$(…)` is just a path
+    const SCRIPT: &str = "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; \
+        kill -QUIT \"$2\" 2>/dev/null; sleep 2; kill -KILL \"$2\" 2>/dev/null; rm -rf -- \"$3\"";
     let mut c = Command::new("sh");
-    c.args(["-c", &script]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    c.args(["-c", SCRIPT, "bridge-demo-watchdog"])
+        .arg(owner.to_string())
+        .arg(pm_pid.to_string())
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     c.process_group(0);
-    c.spawn().ok()
+    c
 }
 
 /// Removes clusters whose owning process is gone (killed before it could clean up).
@@ -326,5 +350,29 @@ fn cleanup_stale() {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pm), nix::sys::signal::Signal::SIGQUIT);
         }
         let _ = fs::remove_dir_all(&dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cluster folder with a quote and a command substitution in its name is removed as a
+    /// path: nothing in it runs.
+    #[test]
+    fn the_watchdog_takes_the_folder_as_an_argument_not_as_script() {
+        let base = std::env::temp_dir().join(format!("bridge-watchdog-{}", std::process::id()));
+        let witness = base.join("ran");
+        let dir = base.join(format!("it's $(touch {}) x", witness.display()));
+        fs::create_dir_all(&dir).unwrap();
+        // pids that are gone: the loop ends at once
+        let dead = Command::new("true").spawn().unwrap();
+        let pid = dead.id();
+        let _ = dead.wait_with_output();
+        let status = watchdog(pid, pid, &dir).status().unwrap();
+        assert!(status.success());
+        assert!(!dir.exists(), "the folder was removed");
+        assert!(!witness.exists(), "text in the folder's name ran as a command");
+        fs::remove_dir_all(&base).unwrap();
     }
 }

@@ -9,8 +9,11 @@ use crate::render::{self, html::esc, html::key_value_table, html::warning, Html}
 use crate::report::{CheckId, CheckOutcome, Report};
 
 fn emit(html: &str, text: &str) {
+    // The plain text is escaped line by line: a control character from the data (an ANSI code,
+    // a carriage return) never reaches the notebook's text/plain output raw.
+    let text: Vec<_> = text.trim_end().lines().map(crate::render::text::escape_controls).collect();
     println!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", for_notebook(html));
-    println!("EVCXR_BEGIN_CONTENT text/plain\n{}\nEVCXR_END_CONTENT", text.trim_end());
+    println!("EVCXR_BEGIN_CONTENT text/plain\n{}\nEVCXR_END_CONTENT", text.join("\n"));
 }
 
 /// HTML as JupyterLab keeps it in a saved, unsigned notebook: every inline `<svg>` becomes an

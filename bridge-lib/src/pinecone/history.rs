@@ -35,19 +35,15 @@ impl Snapshot {
     }
 }
 
+/// The largest capacity history read (a year of daily snapshots of 100,000 namespaces).
+pub const HISTORY_CAP: u64 = 1024 * crate::files::MIB;
+
 /// Reads a history file; a file that does not exist yet is an empty history.
 pub fn read_history(path: &Path) -> Result<Vec<(i64, Snapshot)>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(Error::input(
-                path.display().to_string(),
-                format!("cannot read the capacity history: {e}"),
-                "point BRIDGE_CAPACITY_HISTORY at a readable JSON-lines file",
-            ))
-        }
-    };
+    if matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(Vec::new());
+    }
+    let text = crate::files::read_bounded_text(path, HISTORY_CAP, "the capacity history (BRIDGE_CAPACITY_HISTORY)")?;
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -78,6 +74,10 @@ pub fn append_history(path: &Path, snapshot: &Snapshot) -> Result<()> {
             "make the file and its folder writable, or choose another path",
         )
     };
+    // an existing history must be a regular file: opening a FIFO for writing waits for a reader
+    if std::fs::symlink_metadata(path).is_ok() {
+        crate::files::regular_file(path, u64::MAX, "the capacity history")?;
+    }
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
     let line = serde_json::to_string(snapshot).map_err(|e| io(std::io::Error::other(e)))?;
     writeln!(f, "{line}").map_err(io)

@@ -61,13 +61,8 @@ pub fn data_plane_url(host: &str) -> String {
 
 /// Reads a saved `describe_index_stats` response (offline mode).
 pub fn load_stats(path: &Path) -> Result<IndexStats> {
-    let body = std::fs::read(path).map_err(|e| {
-        Error::input(
-            path.display().to_string(),
-            format!("cannot read the saved index stats: {e}"),
-            "point BRIDGE_PINECONE_SNAPSHOT at a file saved by `bridge capacity snapshot`",
-        )
-    })?;
+    let body =
+        crate::files::read_bounded(path, 256 * crate::files::MIB, "the saved index stats (BRIDGE_PINECONE_SNAPSHOT)")?;
     IndexStats::from_json(&body).map_err(|e| {
         Error::input(
             path.display().to_string(),

@@ -2,7 +2,35 @@
 
 use crate::finding::Status;
 use crate::report::{CheckOutcome, CheckStatus, Report};
+use std::borrow::Cow;
 use std::fmt::Write;
+
+/// `s` with every control character (C0, DEL, C1) written as an escape (`\n`, `\t`, `\u{1b}`),
+/// so a value from the data cannot start a line, move the cursor or colour the terminal: a
+/// tenant id with a newline cannot forge a `verdict:` line.
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for ch in s.chars() {
+        match ch {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Each line of a multi-line text (a remedy, an error) with its controls escaped.
+fn escaped_lines(s: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    s.lines().map(escape_controls)
+}
 
 fn mark(s: CheckStatus) -> &'static str {
     match s {
@@ -27,14 +55,23 @@ fn finding_mark(s: Status) -> &'static str {
 pub fn outcome_text(c: &CheckOutcome) -> String {
     let mut s = format!("[{}] {}\n", mark(c.status), c.check.title());
     if let Some(e) = &c.error {
-        let _ = writeln!(s, "    could not run: {e}");
+        for (i, line) in escaped_lines(e).enumerate() {
+            let _ = writeln!(s, "    {}{line}", if i == 0 { "could not run: " } else { "    " });
+        }
     }
     for f in &c.findings {
-        let sup = f.suppressed.as_ref().map(|r| format!(" (suppressed: {r})")).unwrap_or_default();
-        let _ = writeln!(s, "  {} {} {}: {}{sup}", finding_mark(f.status), f.code, f.name, f.detail);
+        let sup = f.suppressed.as_ref().map(|r| format!(" (suppressed: {})", escape_controls(r))).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {} {} {}: {}{sup}",
+            finding_mark(f.status),
+            escape_controls(&f.code),
+            escape_controls(&f.name),
+            escape_controls(&f.detail)
+        );
         if f.status != Status::Pass && f.suppressed.is_none() {
             if let Some(r) = &f.remedy {
-                for (i, line) in r.lines().enumerate() {
+                for (i, line) in escaped_lines(r).enumerate() {
                     let _ = writeln!(s, "       {} {line}", if i == 0 { "fix:" } else { "    " });
                 }
             }
@@ -46,7 +83,7 @@ pub fn outcome_text(c: &CheckOutcome) -> String {
 /// The report as plain text: one block per check, then the verdict and the must-fix list.
 pub fn report_text(report: &Report) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "bridge readiness report ({})", report.environment);
+    let _ = writeln!(s, "bridge readiness report ({})", escape_controls(&report.environment));
     if report.nothing_checked {
         let _ = writeln!(s, "\n{}", crate::Report::NOTHING_CHECKED);
     }
@@ -61,7 +98,7 @@ pub fn report_text(report: &Report) -> String {
     if !must.is_empty() {
         let _ = writeln!(s, "must fix:");
         for m in must {
-            let _ = writeln!(s, "  - {m}");
+            let _ = writeln!(s, "  - {}", escape_controls(&m));
         }
     }
     if let Some(g) = report.gate.as_ref().filter(|g| !g.reasons.is_empty()) {
@@ -71,4 +108,18 @@ pub fn report_text(report: &Report) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_controls;
+
+    #[test]
+    fn controls_from_the_data_are_escaped() {
+        assert_eq!(
+            escape_controls("evil\nverdict: ready\u{1b}[2K\u{7f}\u{85}"),
+            "evil\\nverdict: ready\\u{1b}[2K\\u{7f}\\u{85}"
+        );
+        assert_eq!(escape_controls("plain ü"), "plain ü");
+    }
 }

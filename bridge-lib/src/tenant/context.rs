@@ -3,7 +3,7 @@
 //! of them quote it the same way (as a string literal, the way `set_config` and
 //! `current_setting` take it).
 
-use crate::db::quote_literal;
+use crate::db::{is_transaction_control, quote_literal, split_statements};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -62,13 +62,64 @@ impl TenantContext {
     }
 
     /// Sets the tenant context for the rest of the transaction, as the application does before
-    /// touching tenant-scoped tables ([`TenantContext::statement`]).
+    /// touching tenant-scoped tables. The default form binds the setting and the id as
+    /// parameters; a template runs as one statement through the extended protocol (which
+    /// refuses several) inside a savepoint, and the transaction is confirmed still open after
+    /// it: if the template ended it, this is an error and nothing else runs.
     pub async fn set(&self, client: &impl tokio_postgres::GenericClient, tenant: &str) -> Result<()> {
+        let what = || format!("setting {} for tenant {tenant}", self.setting);
+        let Some(template) = &self.template else {
+            client
+                .execute("SELECT set_config($1::text, $2::text, true)", &[&self.setting, &tenant])
+                .await
+                .map_err(|e| Error::query(what(), &e))?;
+            return Ok(());
+        };
+        check_template(template)?;
         client
-            .batch_execute(&self.statement(tenant))
+            .batch_execute("SAVEPOINT bridge_context; SELECT set_config('bridge.transaction_open', 'yes', true)")
             .await
-            .map_err(|e| Error::query(format!("setting {} for tenant {tenant}", self.setting), &e))
+            .map_err(|e| Error::query(what(), &e))?;
+        client.execute(&self.statement(tenant), &[]).await.map_err(|e| Error::query(what(), &e))?;
+        let open: Option<String> = client
+            .query_one("SELECT current_setting('bridge.transaction_open', true)", &[])
+            .await
+            .map_err(|e| Error::query(what(), &e))?
+            .get(0);
+        if open.as_deref() != Some("yes") {
+            return Err(Error::config(
+                "your SQL ended the transaction: BRIDGE_TENANT_CONTEXT_SQL ended the transaction the check \
+                 runs in, so the check stopped (anything the statement did may have been committed)",
+                "make BRIDGE_TENANT_CONTEXT_SQL one statement that only sets the context, e.g. \
+                 SELECT set_config('app.current_tenant', {tenant}, true)",
+            ));
+        }
+        client.batch_execute("RELEASE SAVEPOINT bridge_context").await.map_err(|e| Error::query(what(), &e))
     }
+}
+
+/// Refuses a context template that is not one statement or that controls the transaction.
+pub fn check_template(template: &str) -> Result<()> {
+    let statements = split_statements(template);
+    let fix = "make BRIDGE_TENANT_CONTEXT_SQL one statement that only sets the context, e.g. \
+               SELECT set_config('app.current_tenant', {tenant}, true)";
+    if let Some(tc) = statements.iter().find(|s| is_transaction_control(s)) {
+        let first = tc.split_whitespace().next().unwrap_or_default();
+        return Err(Error::config(
+            format!(
+                "BRIDGE_TENANT_CONTEXT_SQL holds `{first}`: run, it would have ended the transaction the \
+                 checks run in, so nothing was run (BRIDGE_TENANT_CONTEXT_SQL must be one statement)"
+            ),
+            fix,
+        ));
+    }
+    if statements.len() != 1 {
+        return Err(Error::config(
+            format!("BRIDGE_TENANT_CONTEXT_SQL must be one statement; it holds {}", statements.len()),
+            fix,
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -84,5 +135,10 @@ mod tests {
         assert!(c.local_remedy().contains("SELECT set_config('app.o''k', $1, true)"), "{}", c.local_remedy());
         let t = TenantContext { template: Some("SET app.t = {tenant}".into()), ..c };
         assert_eq!(t.statement("a'b"), "SET app.t = 'a''b'");
+        assert_eq!(t.statement("a\\'b"), "SET app.t = E'a\\\\''b'");
+        assert!(check_template("SELECT f({tenant});").is_ok());
+        let e = check_template("SELECT f({tenant}); COMMIT").unwrap_err().to_string();
+        assert!(e.contains("ended the transaction"), "{e}");
+        assert!(check_template("SELECT f({tenant}); SELECT 1").unwrap_err().to_string().contains("one statement"));
     }
 }

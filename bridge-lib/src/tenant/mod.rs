@@ -49,7 +49,7 @@ impl Tenancy {
         let template = get("BRIDGE_TENANT_CONTEXT_SQL")
             .map(|sql| {
                 if sql.contains("{tenant}") {
-                    Ok(sql)
+                    context::check_template(&sql).map(|_| sql)
                 } else {
                     Err(Error::config(
                         "BRIDGE_TENANT_CONTEXT_SQL has no {tenant} placeholder",
@@ -59,7 +59,7 @@ impl Tenancy {
             })
             .transpose()?;
         Ok(Tenancy {
-            table: setting::name(get, "BRIDGE_TENANTS_TABLE", "tenants")?,
+            table: setting::table_name(get, "BRIDGE_TENANTS_TABLE", "tenants")?,
             column: setting::name(get, "BRIDGE_TENANT_COLUMN", "tenant_id")?,
             context: TenantContext { setting, template },
         })

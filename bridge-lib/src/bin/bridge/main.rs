@@ -163,32 +163,45 @@ async fn start_demo(v: Variant) -> Result<(Config, Option<Demo>), Error> {
     Ok((demo.config(), Some(demo)))
 }
 
+/// The most test tenants one `tenants provision` creates.
+const MAX_PROVISION: usize = 1000;
+
 async fn provision(
     count: usize,
     dry_run: bool,
     seed: Option<std::path::PathBuf>,
     demo: Option<String>,
 ) -> Result<u8, Error> {
+    if count > MAX_PROVISION {
+        return Err(Error::config(
+            format!("--count {count} is more than provisioning creates at once ({MAX_PROVISION})"),
+            format!("ask for at most {MAX_PROVISION} test tenants"),
+        ));
+    }
     let seed_sql = match &seed {
-        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| Error::Input {
-            location: p.display().to_string(),
-            reason: format!("cannot read the seed file: {e}"),
-            fix: "pass a readable SQL file, for example data/demo/seed_tenant.sql".into(),
-        })?),
+        Some(p) => {
+            Some(bridge_lib::files::read_bounded_text(p, 16 * bridge_lib::files::MIB, "the seed file (--seed-sql)")?)
+        }
         None => None,
     };
     let (cfg, _demo) = match demo {
         Some(_) => environment(demo).await?,
         None => (Config::from_env()?, None),
     };
-    let plan = bridge_lib::provision::plan(&cfg, count, seed_sql.as_deref()).await?;
+    provision_with(&cfg, count, dry_run, seed_sql.as_deref()).await.map_err(|e| bridge_lib::runner::scrub(&cfg, e))
+}
+
+async fn provision_with(cfg: &Config, count: usize, dry_run: bool, seed_sql: Option<&str>) -> Result<u8, Error> {
+    let plan = bridge_lib::provision::plan(cfg, count, seed_sql).await?;
     if dry_run {
         print!("{}", plan.script());
         return Ok(0);
     }
-    bridge_lib::provision::apply(&cfg, &plan).await?;
+    // planned again under a lock: what is printed is what this run stored
+    let plan = bridge_lib::provision::apply(cfg, &plan).await?;
     if plan.new_tenants.is_empty() {
-        println!("nothing to do: {} active test tenants already ({})", plan.existing.len(), plan.existing.join(", "));
+        let existing = bridge_lib::render::text::escape_controls(&plan.existing.join(", ")).into_owned();
+        println!("nothing to do: {} active test tenants already ({existing})", plan.existing.len());
     } else {
         for (id, tier) in &plan.new_tenants {
             println!("created test tenant {id} (tier {tier})");
@@ -199,7 +212,9 @@ async fn provision(
 
 async fn snapshot(out: std::path::PathBuf, history: Option<std::path::PathBuf>) -> Result<u8, Error> {
     let cfg = Config::from_env()?;
-    let saved = bridge_lib::checks::capacity::save_snapshot(&cfg, &out, history.as_deref()).await?;
+    let saved = bridge_lib::checks::capacity::save_snapshot(&cfg, &out, history.as_deref())
+        .await
+        .map_err(|e| bridge_lib::runner::scrub(&cfg, e))?;
     println!("saved {} namespaces ({} records) to {}", saved.namespaces, saved.records, saved.out.display());
     if let Some(h) = saved.history {
         println!("appended the snapshot to {}", h.display());

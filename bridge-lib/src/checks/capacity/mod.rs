@@ -39,6 +39,7 @@ pub use self::rules::{
     FORECAST, INDEX_FULL, NAMESPACE_LIMIT, NEAR_QUOTA, NO_NAMESPACE, NO_QUOTA, ORPHAN, OVER_QUOTA, SKIPPED,
 };
 pub use self::snapshot::{save_snapshot, Saved};
+use self::usage::off_the_workers;
 pub use self::usage::{gather_usage, Usage};
 pub use crate::report::data::TenantUsage;
 
@@ -86,7 +87,7 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     let usage = gather_usage(cfg).await?;
     let tenants = read_tenants(cfg).await?;
     let history = match &cfg.capacity.history {
-        Some(p) => history::read_history(p)?,
+        Some(p) => off_the_workers(p, history::read_history).await?,
         None => Vec::new(),
     };
     let e = evaluate(cfg, &usage, &tenants, &history);

@@ -34,12 +34,17 @@ impl Default for CapacityConfig {
     }
 }
 
+/// `var` as a path that is not a device or a pipe ([`crate::files::configured`]).
+fn configured(get: Lookup, var: &str) -> Result<Option<PathBuf>> {
+    get(var).map(|p| crate::files::configured(var, PathBuf::from(p))).transpose()
+}
+
 impl CapacityConfig {
     /// Reads the capacity variables; an unset one takes its default.
     pub fn from_lookup(get: Lookup) -> Result<Self> {
         Ok(CapacityConfig {
-            snapshot: get("BRIDGE_PINECONE_SNAPSHOT").map(PathBuf::from),
-            history: get("BRIDGE_CAPACITY_HISTORY").map(PathBuf::from),
+            snapshot: configured(get, "BRIDGE_PINECONE_SNAPSHOT")?,
+            history: configured(get, "BRIDGE_CAPACITY_HISTORY")?,
             tier_quotas: setting::or(get, "BRIDGE_TIER_QUOTAS", default_quotas(), parse_tier_quotas)?,
             namespace_prefix: setting::text(get, "BRIDGE_NAMESPACE_PREFIX", ""),
             namespace_limit: setting::or(get, "BRIDGE_NAMESPACE_LIMIT", 100_000, namespace_limit)?,

@@ -21,11 +21,23 @@ pub struct Usage {
     pub stats: IndexStats,
 }
 
+/// Runs a file read on the blocking pool, so a slow file holds no async worker and the
+/// per-check time limit applies to it.
+pub(super) async fn off_the_workers<T: Send + 'static>(
+    path: &std::path::Path,
+    read: fn(&std::path::Path) -> Result<T>,
+) -> Result<T> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || read(&path))
+        .await
+        .map_err(|e| Error::config(format!("the file-reading task failed: {e}"), "run it again"))?
+}
+
 /// Reads the index: a saved snapshot, or Pinecone itself (bounded by
 /// [`super::PINECONE_LIMIT`]).
 pub async fn gather_usage(cfg: &Config) -> Result<Usage> {
     if let Some(path) = &cfg.capacity.snapshot {
-        let stats = pinecone::load_stats(path)?;
+        let stats = off_the_workers(path, pinecone::load_stats).await?;
         return Ok(Usage {
             source: format!("snapshot {}", path.display()),
             index: None,

@@ -6,7 +6,7 @@
 //! Column names are configurable (`BRIDGE_COST_COL_*`). Costs are summed as integer
 //! micro-units, so totals are exact.
 
-use super::files::{extension, unreadable};
+use super::files::extension;
 use super::model::{AllocatedRow, UnknownProvider};
 use super::providers::merge_allocated;
 use super::units::{period_of, to_units};
@@ -140,7 +140,7 @@ impl Source {
                 "use .csv or .parquet ledger files in BRIDGE_ALLOCATED_FILES",
             ));
         }
-        if std::fs::metadata(path).map_err(|e| unreadable(&name, &e))?.len() == 0 {
+        if crate::files::regular_file(path, u64::MAX, "the ledger")? == 0 {
             return Err(Error::input(&name, "the file is empty", "export the ledger again with a header and rows"));
         }
         let src = Source { name, csv: ext == "csv" };

@@ -85,7 +85,9 @@ impl CostConfig {
     /// Reads the `BRIDGE_COST_*`, `BRIDGE_BILLED_FILES` and `BRIDGE_ALLOCATED_FILES` variables;
     /// an unset one takes its default.
     pub fn from_lookup(get: Lookup) -> Result<Self> {
-        let paths = |var| setting::list(get, var, &[]).into_iter().map(PathBuf::from).collect();
+        let paths = |var: &str| -> Result<Vec<PathBuf>> {
+            setting::list(get, var, &[]).into_iter().map(|p| crate::files::configured(var, PathBuf::from(p))).collect()
+        };
         let lower = |var, default| setting::list(get, var, default).iter().map(|s| s.to_lowercase()).collect();
         let fraction = |var, default| {
             setting::number(
@@ -98,9 +100,9 @@ impl CostConfig {
             )
         };
         let c = CostConfig {
-            billed_files: paths("BRIDGE_BILLED_FILES"),
-            allocated_files: paths("BRIDGE_ALLOCATED_FILES"),
-            table: setting::name(get, "BRIDGE_COST_TABLE", "usage_events")?,
+            billed_files: paths("BRIDGE_BILLED_FILES")?,
+            allocated_files: paths("BRIDGE_ALLOCATED_FILES")?,
+            table: setting::table_name(get, "BRIDGE_COST_TABLE", "usage_events")?,
             columns: LedgerColumns::from_lookup(get)?,
             warn: fraction("BRIDGE_COST_WARN", 0.05)?,
             fail: fraction("BRIDGE_COST_FAIL", 0.10)?,

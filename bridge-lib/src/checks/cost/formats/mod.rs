@@ -27,7 +27,7 @@ pub mod openai_costs;
 pub mod tabular;
 
 #[cfg(feature = "cost")]
-use super::files::{extension, unreadable};
+use super::files::extension;
 #[cfg(feature = "cost")]
 use super::model::{BilledLine, UnknownProvider};
 #[cfg(feature = "cost")]
@@ -94,7 +94,7 @@ impl Export {
         let name = path.display().to_string();
         match extension(path).as_str() {
             "json" => {
-                let text = std::fs::read_to_string(path).map_err(|e| unreadable(&name, &e))?;
+                let text = crate::files::read_bounded_text(path, 256 * crate::files::MIB, "the cost export")?;
                 Export::json(&name, &text)
             }
             "csv" | "parquet" | "pq" => Ok(Export::Table(tabular::read_table(path)?)),

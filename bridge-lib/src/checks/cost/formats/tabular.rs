@@ -2,7 +2,7 @@
 //! a table of text, and its rows turned into lines once the format's [`Layout`] says which
 //! columns hold what.
 
-use super::super::files::{extension, unreadable};
+use super::super::files::extension;
 use super::super::model::BilledLine;
 use super::super::units::{parse_micros, period_of};
 use crate::{Error, Result};
@@ -44,7 +44,7 @@ impl Table {
 /// Reads a CSV (every column as text) or a Parquet file (every column cast to text).
 pub fn read_table(path: &Path) -> Result<Table> {
     let name = path.display().to_string();
-    if std::fs::metadata(path).map_err(|e| unreadable(&name, &e))?.len() == 0 {
+    if crate::files::regular_file(path, 4096 * crate::files::MIB, "the cost export")? == 0 {
         return Err(Error::input(&name, "the file is empty", "export it again; a valid export has a header and rows"));
     }
     let csv = extension(path) == "csv";

@@ -88,6 +88,8 @@ if spec.get("env", {}).get("RUST_SRC_PATH") != src:
     json.dump(spec, open(path, "w"), indent=2)
 PY
 
-# the binary the notebook runs checks it does not compile in (cost) with
-cargo build --quiet -p bridge-lib
+# the binary the notebook runs checks it does not compile in (cost) with: built the way
+# `cargo test` builds it (dev-dependencies unify features), so the tests that follow reuse the
+# same polars build instead of compiling polars a second time with other features
+cargo test --quiet -p bridge-lib --no-run
 echo "setup: the notebook is ready (kernel rust, evcxr_jupyter $EVCXR_VERSION, RUST_SRC_PATH=$RUST_SRC)"

@@ -184,17 +184,9 @@ async fn tenant_costs(cfg: &Config) -> Result<Vec<TenantCost>> {
     })?;
     let mut client = crate::db::connect(target).await?;
     let tx = crate::db::read_only(&mut client).await?;
-    let list = format!(
-        "SELECT id::text, tier::text, coalesce(is_test, false) FROM {} ORDER BY is_test, id::text",
-        cfg.tenancy.table_sql()
-    );
-    let tenants: Vec<(String, String, bool)> = tx
-        .query(&list, &[])
-        .await
-        .map_err(|e| Error::query("listing tenants", &e))?
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
+    // production tenants first, each group by id (the registry's order)
+    let mut tenants = crate::tenant::list(&tx, &cfg.tenancy).await?;
+    tenants.sort_by_key(|t| t.is_test);
     let c = &cfg.cost.columns;
     let sql = format!(
         "SELECT to_char({at}, 'YYYY-MM'), coalesce(sum({cost}), 0)::float8 FROM {table}
@@ -205,7 +197,7 @@ async fn tenant_costs(cfg: &Config) -> Result<Vec<TenantCost>> {
         tenant = quote_ident(&c.tenant)
     );
     let mut out = Vec::new();
-    for (id, tier, is_test) in tenants {
+    for crate::tenant::Tenant { id, tier, is_test, .. } in tenants {
         cfg.tenancy.context.set(&tx, &id).await?;
         let rows =
             tx.query(&sql, &[&id]).await.map_err(|e| Error::query(format!("summing the cost of tenant {id}"), &e))?;

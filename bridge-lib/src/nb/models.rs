@@ -247,11 +247,7 @@ pub async fn selection(cfg: &Config, plan: &ModelPlan) -> Result<Selection> {
     })?;
     let mut client = crate::db::connect(target).await?;
     let tx = crate::db::read_only(&mut client).await?;
-    let list = format!(
-        "SELECT id::text, tier::text, coalesce(is_test, false) FROM {} ORDER BY id::text",
-        cfg.tenancy.table_sql()
-    );
-    let rows = tx.query(&list, &[]).await.map_err(|e| Error::query("listing tenants", &e))?;
+    let registry = crate::tenant::list(&tx, &cfg.tenancy).await?;
     let sql = format!(
         "SELECT count(*)::float8, coalesce(sum(input_tokens), 0)::float8, coalesce(sum(output_tokens), 0)::float8,
                 coalesce(extract(epoch FROM max(occurred_at) - min(occurred_at)) / 86400.0, 0)::float8
@@ -260,8 +256,7 @@ pub async fn selection(cfg: &Config, plan: &ModelPlan) -> Result<Selection> {
         quote_ident(&cfg.tenancy.column)
     );
     let (mut tenants, mut left_out) = (Vec::new(), Vec::new());
-    for r in &rows {
-        let (id, tier, is_test): (String, String, bool) = (r.get(0), r.get(1), r.get(2));
+    for crate::tenant::Tenant { id, tier, is_test, .. } in registry {
         if is_test {
             left_out.push(id);
             continue;

@@ -60,6 +60,12 @@ pub enum Error {
         /// How to fix it.
         fix: String,
     },
+    /// A fault of bridge itself (a task that panicked, a client that cannot be built): not the
+    /// user's input or configuration.
+    Internal {
+        /// What failed.
+        what: String,
+    },
     /// A step ran out of time.
     Timeout {
         /// What ran out of time.
@@ -73,6 +79,27 @@ impl Error {
     /// True when this is a configuration error (exit code 78).
     pub fn is_config(&self) -> bool {
         matches!(self, Error::Config { .. })
+    }
+
+    /// The kind of error, one word (`config`, `connect`, `query`, `demo`, `input`, `http`,
+    /// `internal`, `timeout`): what a report records beside the message, so that a configuration
+    /// error found inside a check still exits 78.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Config { .. } => ErrorKind::Config,
+            Error::Connect { .. } => ErrorKind::Connect,
+            Error::Query { .. } => ErrorKind::Query,
+            Error::Demo { .. } => ErrorKind::Demo,
+            Error::Input { .. } => ErrorKind::Input,
+            Error::Http { .. } => ErrorKind::Http,
+            Error::Internal { .. } => ErrorKind::Internal,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+        }
+    }
+
+    /// A fault of bridge itself, reported with a request to report it.
+    pub fn internal(what: impl Into<String>) -> Self {
+        Error::Internal { what: what.into() }
     }
 
     /// A configuration error.
@@ -142,6 +169,9 @@ impl fmt::Display for Error {
             Error::Demo { what, fix } => write!(f, "demo environment: {what}; fix: {fix}"),
             Error::Input { location, reason, fix } => write!(f, "{location}: {reason}; fix: {fix}"),
             Error::Http { request, reason, fix } => write!(f, "{request} failed: {reason}; fix: {fix}"),
+            Error::Internal { what } => {
+                write!(f, "internal error: {what}; fix: run it again, and report it as a bug if it repeats")
+            }
             Error::Timeout { what, seconds } => write!(
                 f,
                 "{what} did not finish within {seconds:.1} s; fix: check the service is reachable and not overloaded"
@@ -151,6 +181,28 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// The kind of an [`Error`], as recorded in a report (`error_kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorKind {
+    /// Missing or malformed configuration (exit 78).
+    Config,
+    /// PostgreSQL could not be reached.
+    Connect,
+    /// A query failed.
+    Query,
+    /// The embedded demo could not start.
+    Demo,
+    /// A file or table could not be read or parsed.
+    Input,
+    /// An HTTP service failed.
+    Http,
+    /// A fault of bridge itself.
+    Internal,
+    /// A step ran out of time.
+    Timeout,
+}
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -2,9 +2,10 @@
 //! (`--write-baseline`, `--baseline`) for adopting the gate on a system that already has
 //! findings. Pure functions over a [`Report`]; the CLI reads and writes the files.
 //!
-//! Exit codes stay those of [`Report::exit_code`] unless an option asks for more: 1 when a
-//! check failed, a required check skipped, or (with `--fail-on warn`) anything warned or
-//! skipped; otherwise 2 when a check could not run; otherwise 0.
+//! Exit codes stay those of [`Report::exit_code`] unless an option asks for more: 78 when a
+//! check stopped on a configuration error; else 1 when a check failed, a required check
+//! skipped, or (with `--fail-on warn`) anything warned or skipped; else 2 when a check could
+//! not run; else 0.
 
 use crate::finding::Status;
 use crate::report::{BaselineSummary, CheckId, CheckStatus, GateDecision, Report, Tool};
@@ -31,6 +32,9 @@ impl Policy {
         for c in &report.checks {
             match c.status {
                 CheckStatus::Fail => red.push(format!("{}: {} critical failure(s)", c.check, c.count(Status::Fail))),
+                CheckStatus::Error if c.error_kind == Some(crate::ErrorKind::Config) => {
+                    broken.push(format!("{}: bad configuration (exit 78)", c.check))
+                }
                 CheckStatus::Error => broken.push(format!("{}: could not run", c.check)),
                 _ => {}
             }
@@ -54,7 +58,9 @@ impl Policy {
                 }
             }
         }
-        let exit_code = if !red.is_empty() {
+        let exit_code = if report.misconfigured() {
+            78
+        } else if !red.is_empty() {
             1
         } else if !broken.is_empty() {
             2

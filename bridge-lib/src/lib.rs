@@ -41,7 +41,7 @@ pub mod setting;
 pub mod tenant;
 
 pub use config::Config;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use finding::{Finding, Rule, Status};
 pub use nb::{callforward, recap};
 pub use render::Html;

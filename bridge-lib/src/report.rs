@@ -49,6 +49,9 @@ pub struct CheckOutcome {
     /// Why the check could not run, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The kind of that error (`config`, `connect`, `query`…): a `config` error exits 78.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<crate::ErrorKind>,
     /// Check-specific tables for display (access matrix, variance table…).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub data: serde_json::Value,
@@ -71,7 +74,15 @@ impl CheckOutcome {
                 Status::Fail => CheckStatus::Fail,
             })
             .unwrap_or(CheckStatus::Pass);
-        CheckOutcome { check, status, findings, error: None, data: serde_json::Value::Null, duration_ms: 0 }
+        CheckOutcome {
+            check,
+            status,
+            findings,
+            error: None,
+            error_kind: None,
+            data: serde_json::Value::Null,
+            duration_ms: 0,
+        }
     }
 
     /// An outcome for a check that could not run.
@@ -81,6 +92,7 @@ impl CheckOutcome {
             status: CheckStatus::Error,
             findings: Vec::new(),
             error: Some(err.to_string()),
+            error_kind: Some(err.kind()),
             data: serde_json::Value::Null,
             duration_ms: 0,
         }
@@ -268,10 +280,18 @@ impl Report {
         out
     }
 
-    /// The process exit code: 0 ready (warnings allowed), 1 not ready (a critical failure),
-    /// 2 a check could not run (and none failed).
+    /// True when a check stopped on a configuration error (what exits 78).
+    pub fn misconfigured(&self) -> bool {
+        self.checks.iter().any(|c| c.error_kind == Some(crate::ErrorKind::Config))
+    }
+
+    /// The process exit code: 78 a check stopped on a configuration error (the run cannot be
+    /// trusted until it is fixed, whatever else it found), 1 not ready (a critical failure),
+    /// 2 a check could not run (and none failed), 0 ready (warnings allowed).
     pub fn exit_code(&self) -> i32 {
-        if self.checks.iter().any(|c| c.status == CheckStatus::Fail) {
+        if self.misconfigured() {
+            78
+        } else if self.checks.iter().any(|c| c.status == CheckStatus::Fail) {
             1
         } else if self.checks.iter().any(|c| c.status == CheckStatus::Error) {
             2
@@ -323,5 +343,25 @@ mod tests {
         let old = r#"{"verdict":"ready","environment":"demo","checks":[]}"#;
         let back = Report::from_json(old).unwrap();
         assert_eq!((back.schema_version, back.nothing_checked, back.tool.name.as_str()), (0, false, "bridge"));
+    }
+
+    #[test]
+    fn a_configuration_error_inside_a_check_exits_78_over_failures_and_other_errors() {
+        use crate::checks::tenants::RULES;
+        let fail = CheckOutcome::from_findings(CheckId::Rls, vec![RULES[0].finding(Status::Fail, "", "leak")]);
+        let unreachable =
+            CheckOutcome::errored(CheckId::Cost, &crate::Error::Timeout { what: "x".into(), seconds: 1.0 });
+        let misconfigured = CheckOutcome::errored(CheckId::Tenants, &crate::Error::config("no table `t`", "set it"));
+        assert_eq!(misconfigured.error_kind, Some(crate::ErrorKind::Config));
+        assert_eq!(Report::new("configured", vec![fail.clone(), unreachable.clone()]).exit_code(), 1);
+        assert_eq!(Report::new("configured", vec![unreachable.clone()]).exit_code(), 2);
+        let r = Report::new("configured", vec![fail, unreachable, misconfigured]);
+        assert_eq!(r.exit_code(), 78);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            (json["checks"][1]["error_kind"].as_str(), json["checks"][2]["error_kind"].as_str()),
+            (Some("timeout"), Some("config"))
+        );
+        assert!(json["checks"][0].get("error_kind").is_none(), "absent when the check ran");
     }
 }

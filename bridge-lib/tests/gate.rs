@@ -402,3 +402,46 @@ fn a_baseline_accepts_todays_findings_and_fails_on_new_ones() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!((v["baseline"]["baselined"].as_u64(), v["baseline"]["new"].as_u64()), (Some(1), Some(1)));
 }
+
+#[test]
+fn a_configuration_error_found_inside_a_check_exits_78_whatever_else_ran() {
+    // was: a check that stopped on a bad setting (here a tenants table that does not exist)
+    // exited 2 like an unreachable server, so CI could not tell "fix your settings" from "retry"
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let demo = rt.block_on(common::demo(bridge_lib::demo::Variant::Clean));
+    let url = common::url(&demo, "bridge_app", bridge_lib::demo::APP_PASSWORD);
+    let bridge = |table: &str| {
+        let mut c = common::bridge_bin();
+        c.args(["check", "--only", "rls,tenants", "--format", "json"])
+            .env("DATABASE_URL", &url)
+            .env("BRIDGE_TENANTS_TABLE", table);
+        run(&mut c)
+    };
+    let (code, out, err) = bridge("no_such_tenants");
+    assert_eq!(code, 78, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(schema::validate(&report_schema(), &v), Vec::<String>::new());
+    let tenants = v["checks"].as_array().unwrap().iter().find(|c| c["check"] == "tenants").unwrap().clone();
+    assert_eq!(
+        (tenants["status"].as_str(), tenants["error_kind"].as_str()),
+        (Some("error"), Some("config")),
+        "{tenants}"
+    );
+    assert!(tenants["error"].as_str().unwrap().contains("no_such_tenants"), "{tenants}");
+    assert_eq!(v["gate"]["exit_code"], 78);
+    assert!(
+        v["gate"]["reasons"].as_array().unwrap().iter().any(|r| r == "tenants: bad configuration (exit 78)"),
+        "{v}"
+    );
+    // the same run with the right table is not a configuration error
+    let (code, out, err) = bridge("tenants");
+    assert_ne!(code, 78, "{out}{err}");
+    assert!(!out.contains("\"error_kind\""), "{out}");
+    // a check that cannot reach its server is still exit 2, not 78
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (code, out, _) = run(common::bridge_bin()
+        .args(["check", "--only", "tenants", "--format", "json"])
+        .env("DATABASE_URL", format!("postgres://app@127.0.0.1:{port}/x")));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("\"error_kind\": \"connect\""), "{out}");
+}

@@ -48,7 +48,7 @@ impl Client {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::config(format!("tls setup failed: {e}"), "report this as a bug"))?
+            .map_err(|e| Error::internal(format!("tls setup failed: {e}")))?
             .with_root_certificates(rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() })
             .with_no_client_auth();
         let http = reqwest::Client::builder()
@@ -58,9 +58,7 @@ impl Client {
             .user_agent(concat!("bridge/", env!("CARGO_PKG_VERSION")))
             .tls_backend_preconfigured(tls)
             .build()
-            .map_err(|e| {
-                Error::config(format!("cannot build the http client: {}", chain(&e)), "report this as a bug")
-            })?;
+            .map_err(|e| Error::internal(format!("cannot build the http client: {}", chain(&e))))?;
         Ok(Client {
             http,
             cfg: cfg.clone(),

@@ -16,7 +16,8 @@ const EXIT_CODES: &str = "Exit codes:
       warning or skip with --fail-on warn)
   2   a check could not run (unreachable service, missing table, demo could not start)
   78  bad configuration (a variable that does not parse, an unknown option value, an unreadable
-      --baseline or --migrations)";
+      --baseline or --migrations), found before the checks run or by a check (a configured
+      table that does not exist, a missing column); it wins over 1 and 2: fix it first";
 
 /// Readiness checks for moving a multi-tenant RAG/LLM SaaS from tenant isolation to
 /// per-tenant customization.

@@ -30,7 +30,7 @@ pub(super) async fn off_the_workers<T: Send + 'static>(
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || read(&path))
         .await
-        .map_err(|e| Error::config(format!("the file-reading task failed: {e}"), "run it again"))?
+        .map_err(|e| Error::internal(format!("the file-reading task failed: {e}")))?
 }
 
 /// Reads the index: a saved snapshot, or Pinecone itself (bounded by

@@ -19,7 +19,11 @@ struct Run {
 
 /// Runs `cmd`, failing the test if it takes longer than `limit` (the process is killed).
 fn run_within(cmd: &mut Command, limit: Duration) -> Run {
-    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run bridge");
+    run_with_stdin(cmd, Stdio::null(), limit)
+}
+
+fn run_with_stdin(cmd: &mut Command, stdin: Stdio, limit: Duration) -> Run {
+    let mut child = cmd.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run bridge");
     let mut out_pipe = child.stdout.take().unwrap();
     let mut err_pipe = child.stderr.take().unwrap();
     let out_reader = std::thread::spawn(move || {
@@ -407,7 +411,35 @@ fn endless_files_and_fifos_are_refused_quickly() {
             Duration::from_secs(30),
         );
         assert_ne!(r.code, 0, "{}", r.err);
+        // the CLI's own file options: a baseline, a migrations folder holding such a file, a
+        // root certificate in the connection string, and the notebook's configuration on stdin
+        let migrations = dir.join("migrations");
+        std::fs::create_dir_all(&migrations).unwrap();
+        let link = migrations.join("001_init.sql");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        for args in [
+            vec!["check".to_string(), "--baseline".into(), path.display().to_string()],
+            vec!["check".into(), "--migrations".into(), migrations.display().to_string()],
+        ] {
+            let r = run_within(common::bridge_bin().args(&args), Duration::from_secs(30));
+            assert_eq!(r.code, 78, "{args:?}: {}", r.err);
+            assert!(r.err.contains("not a regular file") && r.err.lines().count() == 1, "{args:?}: {}", r.err);
+        }
+        let url =
+            format!("host=127.0.0.1 port=9 user=app password=pw sslmode=verify-full sslrootcert={}", path.display());
+        let r = run_within(
+            common::bridge_bin().args(["check", "--only", "tenants"]).env("DATABASE_URL", url),
+            Duration::from_secs(30),
+        );
+        assert_eq!(r.code, 78, "{}", r.err);
+        assert!(r.err.contains("sslrootcert") && !r.err.contains("pw"), "{}", r.err);
     }
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    let r =
+        run_with_stdin(common::bridge_bin().args(["check", "--config-stdin"]), zero.into(), Duration::from_secs(30));
+    assert_eq!(r.code, 78, "{}", r.err);
+    assert!(r.err.contains("larger than 1 MiB"), "{}", r.err);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -50,6 +50,15 @@ impl DbTarget {
             ));
         }
         let (cleaned, tls_override, root_cert) = extract_libpq_only_options(text);
+        if let Some(path) = &root_cert {
+            // libpq refuses a root certificate file it cannot read; so do we, before connecting
+            crate::files::regular_file(path, crate::files::MIB, "the sslrootcert file").map_err(|e| {
+                Error::config(
+                    format!("sslrootcert in the connection string: {e}"),
+                    "point sslrootcert at the PEM file of your server's root certificate authority",
+                )
+            })?;
+        }
         let pg = tokio_postgres::Config::from_str(&cleaned).map_err(|e| {
             Error::config(
                 format!("DATABASE_URL does not parse: {}", parse_reason(&e)),

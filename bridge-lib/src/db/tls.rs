@@ -17,7 +17,7 @@ pub(super) fn rustls_config(
     let config = if mode == TlsMode::VerifyFull {
         let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
         if let Some(path) = &target.root_cert {
-            if let Ok(pem) = std::fs::read(path) {
+            if let Ok(pem) = crate::files::read_bounded(path, crate::files::MIB, "the sslrootcert file") {
                 use rustls::pki_types::pem::PemObject;
                 for cert in rustls::pki_types::CertificateDer::pem_slice_iter(&pem).flatten() {
                     let _ = roots.add(cert);

@@ -61,7 +61,9 @@ impl Migrations {
         files.sort();
         let mut sources = Vec::new();
         for p in files {
-            let text = std::fs::read(&p).map_err(unreadable)?;
+            let text = crate::files::read_bounded(&p, 64 * crate::files::MIB, "a migration file").map_err(|e| {
+                Error::config(format!("--migrations: {e}"), "point --migrations at your SQL migrations folder")
+            })?;
             sources.push((path_uri(&p), String::from_utf8_lossy(&text).into_owned()));
         }
         Ok(Migrations::from_sources(&path_uri(dir), &sources))

@@ -131,12 +131,10 @@ fn parse_output(spec: &str) -> Result<(Format, PathBuf), Error> {
 }
 
 fn read_baseline(path: &std::path::Path) -> Result<Baseline, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::config(
-            format!("--baseline {}: cannot read it: {e}", path.display()),
-            "pass a file written by `bridge check --write-baseline FILE`",
-        )
-    })?;
+    let text =
+        bridge_lib::files::read_bounded_text(path, 64 * bridge_lib::files::MIB, "the baseline").map_err(|e| {
+            Error::config(format!("--baseline: {e}"), "pass a file written by `bridge check --write-baseline FILE`")
+        })?;
     Baseline::from_json(&text, &path.display().to_string())
 }
 

@@ -153,9 +153,16 @@ async fn environment(demo: Option<String>) -> Result<(Config, Option<Demo>), Err
 
 /// The configuration the notebook wrote to stdin (`--config-stdin`).
 pub(crate) fn config_from_stdin() -> Result<Config, Error> {
+    // the notebook writes a few kilobytes; anything past a mebibyte is not a configuration
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+    std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), bridge_lib::files::MIB + 1), &mut text)
         .map_err(|e| Error::config(format!("cannot read the configuration from stdin: {e}"), "pipe the JSON in"))?;
+    if text.len() as u64 > bridge_lib::files::MIB {
+        return Err(Error::config(
+            "the configuration on stdin is larger than 1 MiB",
+            "pipe the JSON the notebook writes",
+        ));
+    }
     Config::from_child_json(&text)
 }
 

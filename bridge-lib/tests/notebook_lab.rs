@@ -149,3 +149,30 @@ fn planted_secrets_never_show_in_the_lab() {
     }
     assert!(shown[0].contains("password"), "the error says why: {}", shown[0]);
 }
+
+#[test]
+fn lab_queries_that_end_their_transaction_change_nothing() {
+    // was: `sql_as`, `sql` and `sql_admin` promise a read-only, rolled-back query, but ran the
+    // text through the simple query protocol: a `COMMIT` in it ended the read-only transaction
+    // and the statements after it ran in autocommit, writing to the database
+    let env = env_on(Variant::Clean);
+    let admin = env.demo.as_ref().unwrap().admin.clone();
+    let before = block_on(common::fingerprint(&admin));
+    let insert = "INSERT INTO documents (tenant_id, id, title, body) VALUES ('acme', 990001, 'x', 'y')";
+    let sneaky = [
+        format!("COMMIT; SELECT set_config('app.current_tenant', 'acme', false); {insert}"),
+        format!("/* a /* nested */ comment */ COMMIT; SELECT set_config('app.current_tenant', 'acme', false); {insert}"),
+        format!("SELECT date'\\'; COMMIT; SELECT set_config('app.current_tenant', 'acme', false); {insert}; SELECT '"),
+        format!("END; SET default_transaction_read_only = off; SELECT set_config('app.current_tenant', 'acme', false); {insert}"),
+        "DO $$ BEGIN COMMIT; END $$; CREATE TABLE lab_oops (x int)".to_string(),
+    ];
+    for sql in &sneaky {
+        let out = env.sql_as("acme", sql).0;
+        assert!(out.contains("read-only") || out.contains("transaction"), "{sql}: {out}");
+        let out = env.sql_admin(&sql.replace(&insert.to_string(), "CREATE TABLE lab_oops (x int)")).0;
+        assert!(out.contains("read-only") || out.contains("transaction"), "{sql}: {out}");
+        let out = env.sql(sql).map(|h| h.0).unwrap_or_else(|e| e.to_string());
+        assert!(out.contains("read-only") || out.contains("transaction"), "{sql}: {out}");
+    }
+    assert_eq!(block_on(common::fingerprint(&admin)), before, "a lab query changed the database");
+}

@@ -9,6 +9,6 @@ mod tls;
 pub use connect::{connect, CONNECT_LIMIT};
 pub use sql::{
     is_transaction_control, parse_qualified, query, quote_ident, quote_literal, quote_qualified, read_only,
-    split_statements,
+    read_only_session, run_typed_sql, split_statements,
 };
 pub use target::{redact_url, DbTarget, TlsMode};

@@ -44,9 +44,13 @@ pub fn split_statements(sql: &str) -> Vec<String> {
         let end = if rest == "--" {
             b[i..].iter().position(|&x| x == '\n').map_or(b.len(), |p| i + p + 1)
         } else if rest == "/*" {
-            find(&b, i + 2, "*/").map_or(b.len(), |p| p + 2)
+            block_comment_end(&b, i)
         } else if c == '\'' || c == '"' {
-            let escapes = c == '\'' && i > 0 && matches!(b[i - 1], 'E' | 'e');
+            // an escape string is `E'…'` with the E a token of its own (`date'\'` is not one)
+            let escapes = c == '\''
+                && i > 0
+                && matches!(b[i - 1], 'E' | 'e')
+                && (i < 2 || !(b[i - 2].is_alphanumeric() || b[i - 2] == '_' || b[i - 2] == '$'));
             let mut j = i + 1;
             while j < b.len() && !(b[j] == c && b.get(j + 1) != Some(&c)) {
                 j += if b[j] == c || (escapes && b[j] == '\\') { 2 } else { 1 };
@@ -75,6 +79,28 @@ pub fn split_statements(sql: &str) -> Vec<String> {
     out.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
+/// The end of the block comment that starts at `start` (`/*`): PostgreSQL's block comments nest.
+fn block_comment_end(b: &[char], start: usize) -> usize {
+    let (mut depth, mut k) = (0usize, start);
+    while k + 1 < b.len() {
+        match (b[k], b[k + 1]) {
+            ('/', '*') => {
+                depth += 1;
+                k += 2;
+            }
+            ('*', '/') => {
+                depth -= 1;
+                k += 2;
+                if depth == 0 {
+                    return k;
+                }
+            }
+            _ => k += 1,
+        }
+    }
+    b.len()
+}
+
 fn find(b: &[char], from: usize, pat: &str) -> Option<usize> {
     let p: Vec<char> = pat.chars().collect();
     (from..b.len()).find(|&k| b[k..].starts_with(&p))
@@ -86,8 +112,10 @@ pub fn first_keyword(statement: &str) -> String {
     loop {
         if let Some(r) = s.strip_prefix("--") {
             s = r.split_once('\n').map_or("", |x| x.1).trim_start();
-        } else if let Some(r) = s.strip_prefix("/*") {
-            s = r.split_once("*/").map_or("", |x| x.1).trim_start();
+        } else if s.starts_with("/*") {
+            let chars: Vec<char> = s.chars().collect();
+            let end = block_comment_end(&chars, 0);
+            s = s.char_indices().nth(end).map_or("", |(at, _)| &s[at..]).trim_start();
         } else {
             break;
         }
@@ -169,6 +197,61 @@ pub async fn read_only(client: &mut Client) -> Result<tokio_postgres::Transactio
     Ok(tx)
 }
 
+/// Statements that would let text run after a `COMMIT` write: turning the session's read-only
+/// default off or resetting it.
+fn lifts_read_only(statement: &str) -> bool {
+    let up = statement.to_uppercase();
+    up.contains("TRANSACTION_READ_ONLY")
+        || up.contains("CHARACTERISTICS")
+        || matches!(first_keyword(statement).as_str(), "RESET" | "DISCARD")
+}
+
+/// A read-only session and transaction for SQL typed by a person (the notebook's `sql`,
+/// `sql_as`, `sql_admin`): [`read_only`], with the session's default also read-only, so that
+/// even a statement that ended the transaction could not be followed by a write.
+pub async fn read_only_session(client: &mut Client) -> Result<tokio_postgres::Transaction<'_>> {
+    client
+        .batch_execute("SET default_transaction_read_only = on")
+        .await
+        .map_err(|e| Error::query("making the session read-only", &e))?;
+    read_only(client).await
+}
+
+/// Runs SQL typed by a person (one or more statements) in `tx`, a transaction from
+/// [`read_only_session`]: statements that control the transaction or lift its read-only
+/// setting are refused before anything runs, and the transaction is confirmed still open after
+/// (what the lexer cannot see, the server can): otherwise an error says so.
+pub async fn run_typed_sql(
+    tx: &tokio_postgres::Transaction<'_>,
+    sql: &str,
+) -> Result<Vec<tokio_postgres::SimpleQueryMessage>> {
+    let fix = "run queries only: the notebook runs them read-only in a transaction it rolls back";
+    if let Some(s) = split_statements(sql).iter().find(|s| is_transaction_control(s) || lifts_read_only(s)) {
+        return Err(Error::input(
+            "the query",
+            format!("`{}` would end the read-only transaction or lift it, so nothing was run", first_keyword(s)),
+            fix,
+        ));
+    }
+    tx.batch_execute("SELECT set_config('bridge.transaction_open', 'yes', true)")
+        .await
+        .map_err(|e| Error::query("marking the transaction", &e))?;
+    let rows = tx.simple_query(sql).await.map_err(|e| Error::query("running the query", &e))?;
+    let open: Option<String> = tx
+        .query_one("SELECT current_setting('bridge.transaction_open', true)", &[])
+        .await
+        .map_err(|e| Error::query("confirming the transaction is open", &e))?
+        .get(0);
+    if open.as_deref() != Some("yes") {
+        return Err(Error::input(
+            "the query",
+            "it ended the read-only transaction it ran in (what followed ran read-only in its own)",
+            fix,
+        ));
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +267,16 @@ mod tests {
             vec!["select ';'", "-- a;b\nselect $x$;$x$", "/* ; */ commit"]
         );
         assert!(is_transaction_control("/* x */ COMMIT"));
+        assert!(is_transaction_control("/* a /* nested */ b */ COMMIT"));
+        // `date'\'` is a plain string under standard_conforming_strings: the `;` after it splits
+        assert_eq!(
+            split_statements("select date'\\'; commit; select 'x'"),
+            vec!["select date'\\'", "commit", "select 'x'"]
+        );
+        assert_eq!(split_statements("select E'\\'; commit'; x"), vec!["select E'\\'; commit'", "x"]);
+        assert_eq!(split_statements("/* /* ; */ ; */ a; b"), vec!["/* /* ; */ ; */ a", "b"]);
+        assert!(lifts_read_only("set default_transaction_read_only = off") && lifts_read_only("RESET ALL"));
+        assert!(!lifts_read_only("select 1"));
         assert!(!is_transaction_control("insert into t values ('commit')"));
         let p = |s: &str| parse_qualified(s).map(|(a, b)| (a.map(|a| a.to_string()), b));
         assert_eq!(p("s.t"), Some((Some("s".into()), "t".into())));

@@ -52,12 +52,18 @@ impl DbTarget {
         let (cleaned, tls_override, root_cert) = extract_libpq_only_options(text);
         if let Some(path) = &root_cert {
             // libpq refuses a root certificate file it cannot read; so do we, before connecting
-            crate::files::regular_file(path, crate::files::MIB, "the sslrootcert file").map_err(|e| {
-                Error::config(
-                    format!("sslrootcert in the connection string: {e}"),
+            let reason = match std::fs::metadata(path) {
+                Ok(m) if m.is_file() && m.len() <= crate::files::MIB => None,
+                Ok(m) if m.is_file() => Some("it is larger than 1 MiB".to_string()),
+                Ok(_) => Some("it is not a regular file".to_string()),
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(reason) = reason {
+                return Err(Error::config(
+                    format!("the sslrootcert `{}` in the connection string cannot be read: {reason}", path.display()),
                     "point sslrootcert at the PEM file of your server's root certificate authority",
-                )
-            })?;
+                ));
+            }
         }
         let pg = tokio_postgres::Config::from_str(&cleaned).map_err(|e| {
             Error::config(
@@ -317,9 +323,15 @@ mod tests {
 
     #[test]
     fn key_value_form_and_verify_full() {
-        let t = DbTarget::parse("host=db user=app dbname=x sslmode=verify-full sslrootcert=/etc/ca.pem").unwrap();
+        let ca = std::env::temp_dir().join(format!("bridge-ca-{}.pem", std::process::id()));
+        std::fs::write(&ca, "").unwrap();
+        let t = DbTarget::parse(&format!("host=db user=app dbname=x sslmode=verify-full sslrootcert={}", ca.display()))
+            .unwrap();
         assert_eq!(t.tls, TlsMode::VerifyFull);
-        assert_eq!(t.root_cert.as_deref(), Some(std::path::Path::new("/etc/ca.pem")));
+        assert_eq!(t.root_cert.as_deref(), Some(ca.as_path()));
+        let e = DbTarget::parse("host=db password=pw sslmode=verify-full sslrootcert=/nonexistent/ca.pem").unwrap_err();
+        assert!(e.is_config() && e.to_string().contains("/nonexistent/ca.pem") && !e.to_string().contains("pw"), "{e}");
+        std::fs::remove_file(&ca).unwrap();
         assert_eq!(t.user(), "app");
         let u = DbTarget::parse("postgres://a@h/db?sslmode=verify-ca&connect_timeout=3").unwrap();
         assert_eq!(u.tls, TlsMode::VerifyFull);

@@ -215,8 +215,8 @@ impl Env {
         let sql = sql.to_string();
         block_on(async move {
             let mut c = crate::db::connect(&target).await?;
-            let tx = crate::db::read_only(&mut c).await?;
-            let rows = tx.simple_query(&sql).await.map_err(|e| crate::Error::query("running the query", &e))?;
+            let tx = crate::db::read_only_session(&mut c).await?;
+            let rows = crate::db::run_typed_sql(&tx, &sql).await?;
             let _ = tx.rollback().await;
             Ok(Html(simple_rows_html(&rows)))
         })

@@ -81,11 +81,11 @@ impl Env {
             let (cfg, tenant, sql) = (self.config.clone(), tenant.to_string(), sql.to_string());
             block_on(async move {
                 let mut c = crate::db::connect(&target).await?;
-                let tx = crate::db::read_only(&mut c).await?;
+                let tx = crate::db::read_only_session(&mut c).await?;
                 if !tenant.is_empty() {
                     cfg.tenancy.context.set(&tx, &tenant).await?;
                 }
-                let rows = tx.simple_query(&sql).await.map_err(|e| Error::query("running the query", &e))?;
+                let rows = crate::db::run_typed_sql(&tx, &sql).await?;
                 let _ = tx.rollback().await;
                 Ok(rows)
             })
@@ -114,8 +114,8 @@ impl Env {
         let (target, sql) = (demo.admin.clone(), sql.to_string());
         let out = block_on(async move {
             let mut c = crate::db::connect(&target).await?;
-            let tx = crate::db::read_only(&mut c).await?;
-            let rows = tx.simple_query(&sql).await.map_err(|e| Error::query("running the query", &e))?;
+            let tx = crate::db::read_only_session(&mut c).await?;
+            let rows = crate::db::run_typed_sql(&tx, &sql).await?;
             let _ = tx.rollback().await;
             Ok::<_, Error>(rows)
         });

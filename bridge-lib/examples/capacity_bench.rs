@@ -119,12 +119,15 @@ async fn three_way(mut cfg: Config, usage: &Usage, tenants: &[Tenant], history: 
          CREATE UNLOGGED TABLE usage_events (tenant_id text NOT NULL, provider text NOT NULL, model text NOT NULL, occurred_at timestamptz NOT NULL, cost_usd numeric(14,6) NOT NULL);
          INSERT INTO usage_events
          SELECT format('tenant-%s', lpad((g % {n})::text, 6, '0')), 'openai', 'gpt-4o-mini',
-                timestamptz '2026-12-01' - make_interval(secs => CASE WHEN (g % {n}) % 50 = 0 THEN 40 * 86400 + (g % 86400) ELSE (g * 7919) % (365 * 86400) END),
+                timestamptz '2026-12-01' - make_interval(secs => CASE WHEN (g % {n}) % 50 = 0 THEN 40 * 86400 + (g % 86400) ELSE (g::bigint * 7919) % (365 * 86400) END),
                 ((g % 1000) + 1) / 100000.0
-           FROM generate_series(1, {rows}) g;
-         VACUUM ANALYZE usage_events; VACUUM ANALYZE tenants;"
+           FROM generate_series(1, {rows}) g;"
     );
     c.batch_execute(&sql).await.expect("building the ledger");
+    // VACUUM runs outside a transaction block: one statement each
+    for t in ["usage_events", "tenants"] {
+        c.batch_execute(&format!("VACUUM ANALYZE {t}")).await.expect("vacuum");
+    }
     println!("ledger: {rows} rows for {n} tenants built in {:.1} s", t.elapsed().as_secs_f64());
     cfg.database = Some(target.clone());
     cfg.admin_database = Some(target);

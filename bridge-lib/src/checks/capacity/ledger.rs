@@ -67,28 +67,28 @@ pub async fn read_ledger(cfg: &Config) -> Result<Option<Ledger>> {
     // shown to the second; the query counts from the exact moment (a row written this second
     // is not after it)
     let as_of_sql = format!(
-        "SELECT to_char(a, '{RFC3339}'), a::text, extract(epoch FROM a)::float8 FROM (SELECT coalesce($1::text::timestamptz, now()) AS a) x"
+        "SELECT to_char(a, '{RFC3339}'), extract(epoch FROM a)::float8 FROM (SELECT coalesce($1::text::timestamptz, now()) AS a) x"
     );
     let row = tx
         .query_one(&as_of_sql, &[&cfg.capacity.as_of])
         .await
         .map_err(|e| Error::query("reading BRIDGE_CAPACITY_AS_OF as a time", &e))?;
-    let (as_of, exact, as_of_unix): (String, String, f64) = (row.get(0), row.get(1), row.get(2));
+    let (as_of, as_of_unix): (String, f64) = (row.get(0), row.get(1));
+    // bound as times, so no row computes them (a cast or interval in the query would be
+    // evaluated per row: stable functions are not folded)
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(as_of_unix.max(0.0));
+    let since = at - std::time::Duration::from_secs(u64::from(cfg.capacity.dormant_days) * 86_400);
     let table = quote_qualified(&c.table);
     let (t, tm, cost) = (quote_ident(&k.tenant), quote_ident(&k.time), quote_ident(&k.cost));
     // one pass: the window's sum and count, and the latest row, per tenant
     let sql = format!(
-        "SELECT {t}::text,
-                coalesce(sum({cost}) FILTER (WHERE {tm} > $1::text::timestamptz - make_interval(days => $2::int)), 0)::float8,
-                count(*) FILTER (WHERE {tm} > $1::text::timestamptz - make_interval(days => $2::int)),
-                to_char(max({tm}), '{RFC3339}'),
-                (extract(epoch FROM $1::text::timestamptz - max({tm})) / 86400)::float8
-           FROM {table} WHERE {tm} <= $1::text::timestamptz GROUP BY 1"
+        "SELECT {t}::text, coalesce(sum({cost}) FILTER (WHERE {tm} > $2), 0)::float8, count(*) FILTER (WHERE {tm} > $2),
+                to_char(max({tm}), '{RFC3339}'), (extract(epoch FROM $1 - max({tm})) / 86400)::float8
+           FROM {table} WHERE {tm} <= $1 GROUP BY 1"
     );
     let stmt =
         tx.prepare(&sql).await.map_err(|e| Error::query(format!("preparing the per-tenant spend of {table}"), &e))?;
-    let days = cfg.capacity.dormant_days as i32;
-    let (rows, how) = query_each_tenant(&tx, &cfg.tenancy, &c.table, &stmt, &[&exact, &days]).await?;
+    let (rows, how) = query_each_tenant(&tx, &cfg.tenancy, &c.table, &stmt, &[&at, &since]).await?;
     tx.rollback().await.map_err(|e| Error::query("rolling back", &e))?;
     let tenants = rows
         .iter()

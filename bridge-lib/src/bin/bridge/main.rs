@@ -100,8 +100,8 @@ enum TenantsCommand {
         #[arg(long)]
         force: bool,
         /// Deprovision in a fresh embedded demo (to try the command).
-        #[arg(long, num_args = 0..=1, default_missing_value = "clean", value_name = "VARIANT")]
-        demo: Option<String>,
+        #[arg(long)]
+        demo: bool,
     },
     /// One throwaway test tenant from provisioning to offboarding, every step a finding:
     /// provisioned, isolated, metered, capacity-tracked, offboarded (cleaned up after a failure).

@@ -6,14 +6,11 @@ use bridge_lib::render::text::escape_controls;
 use bridge_lib::{Config, Error};
 
 /// `bridge tenants deprovision ID... [--dry-run] [--force] [--demo]`.
-pub async fn deprovision_cmd(ids: Vec<String>, dry_run: bool, force: bool, demo: Option<String>) -> Result<u8, Error> {
+pub async fn deprovision_cmd(ids: Vec<String>, dry_run: bool, force: bool, demo: bool) -> Result<u8, Error> {
     if ids.iter().any(|i| i.trim().is_empty()) || ids.is_empty() {
         return Err(Error::config("no tenant id given", "name the test tenants: bridge tenants deprovision ID..."));
     }
-    let (cfg, _demo) = match demo {
-        Some(_) => crate::environment(demo).await?,
-        None => (Config::from_env()?, None),
-    };
+    let (cfg, _demo) = if demo { crate::environment(Some("clean".into())).await? } else { (Config::from_env()?, None) };
     let d = deprovision(&cfg, &ids, dry_run, force).await.map_err(|e| bridge_lib::runner::scrub(&cfg, e))?;
     if dry_run {
         println!("-- dry run: nothing changed; this is what deprovisioning runs, in one transaction:");

@@ -4,6 +4,8 @@
 //! on the demo, and a failed step that still cleans up).
 
 mod common;
+#[path = "gate/schema.rs"]
+mod schema;
 
 use bridge_lib::checks::capacity::gather_usage;
 use bridge_lib::demo::{PineconeStandIn, Variant, SEED_TENANT_SQL};
@@ -13,6 +15,14 @@ use bridge_lib::{lifecycle, provision, run_check, CheckId, CheckStatus, Status};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Violations of `value` against `schema/report.schema.json`'s definition `def`.
+fn violations(def: &str, value: &serde_json::Value) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/report.schema.json");
+    let root: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let wrapper = json!({ "$ref": format!("#/definitions/{def}"), "definitions": root["definitions"].clone() });
+    schema::validate(&wrapper, value)
+}
 
 fn keys(o: &bridge_lib::CheckOutcome, code: &str) -> Vec<String> {
     o.findings.iter().filter(|f| f.code == code && f.status != Status::Pass).map(|f| f.key.clone()).collect()
@@ -61,6 +71,14 @@ async fn each_three_way_rule_fires_on_the_demo_and_nothing_is_written() {
     assert_eq!(keys(&o, "CAP010"), ["CAP010:initech"]);
     assert_eq!(keys(&o, "CAP011"), ["CAP011:acme"]);
     assert!(keys(&o, "CAP005").is_empty(), "umbrella is CAP009's");
+    // the typed parts of the data keep to the schema's definitions
+    assert_eq!(violations("capacity_ledger", &o.data["ledger"]), Vec::<String>::new());
+    for (def, list) in [("capacity_tenant_stores", "stores"), ("capacity_scaling_decision", "scaling")] {
+        for row in o.data[list].as_array().unwrap() {
+            assert_eq!(violations(def, row), Vec::<String>::new(), "{row}");
+        }
+    }
+    assert!(!violations("capacity_scaling_decision", &json!({"tenant": "a"})).is_empty(), "the schema has teeth");
     let acme = o.findings.iter().find(|f| f.code == "CAP011").unwrap();
     assert!(acme.detail.contains("keeps 2450000 records"), "{}", acme.detail);
     assert!(acme.evidence["last_activity"].as_str().unwrap().starts_with("2026-10-31T"), "{}", acme.evidence);

@@ -59,7 +59,8 @@ pub fn scaling_table(d: &CapacityData) -> Html {
          <thead><tr><th>tenant</th><th>tier</th><th>use</th><th>action</th><th>to tier</th><th>crosses 80% on</th><th style=\"text-align:left\">why</th></tr></thead><tbody>",
         d.horizon_days
     );
-    for s in &d.scaling {
+    let (shown, more) = at_most(&d.scaling, |s| s.action != ScalingAction::Nothing);
+    for s in shown {
         let (word, status) = action_word(s.action);
         let _ = write!(
             h,
@@ -74,7 +75,26 @@ pub fn scaling_table(d: &CapacityData) -> Html {
         );
     }
     h.push_str("</tbody></table>");
+    h.push_str(&more);
     Html(h)
+}
+
+/// The most rows a table shows.
+const MAX_ROWS: usize = 50;
+
+/// All of `rows` when they are few; else the ones that `matter` (at most [`MAX_ROWS`]) and a
+/// note that says how many are left out.
+fn at_most<T>(rows: &[T], matter: impl Fn(&T) -> bool) -> (Vec<&T>, String) {
+    if rows.len() <= MAX_ROWS {
+        return (rows.iter().collect(), String::new());
+    }
+    let shown: Vec<&T> = rows.iter().filter(|r| matter(r)).take(MAX_ROWS).collect();
+    let note = note(&format!(
+        "showing {} of {} tenants: the ones that need attention (the data has them all)",
+        shown.len(),
+        rows.len()
+    ));
+    (shown, note)
 }
 
 /// A badge that says `word` in the colour of `status`.
@@ -97,7 +117,8 @@ pub fn stores_table(d: &CapacityData) -> Html {
          <thead><tr><th>tenant</th><th>registry</th><th>namespace records</th><th>bytes</th><th>spend</th><th>last activity</th><th>temperature</th><th>status</th></tr></thead><tbody>",
         esc(&ledger)
     );
-    for s in &d.stores {
+    let (shown, more) = at_most(&d.stores, |s| s.status != crate::finding::Status::Pass || s.dormant);
+    for s in shown {
         let registry = match (s.registered, s.active) {
             (false, _) => "not registered",
             (true, true) => "active",
@@ -120,6 +141,7 @@ pub fn stores_table(d: &CapacityData) -> Html {
         );
     }
     h.push_str("</tbody></table>");
+    h.push_str(&more);
     Html(h)
 }
 
@@ -139,5 +161,14 @@ mod tests {
         assert!(h.contains("not registered") && h.contains("dormant") && h.contains("ghost"), "{h}");
         let none = capacity_scaling(&CheckOutcome::from_findings(CheckId::Capacity, vec![])).0;
         assert!(none.contains("no capacity data"));
+    }
+
+    #[test]
+    fn large_tables_show_what_needs_attention() {
+        let rows: Vec<u32> = (0..120).collect();
+        let (shown, note) = at_most(&rows, |r| r % 10 == 0);
+        assert_eq!((shown.len(), note.contains("showing 12 of 120 tenants")), (12, true), "{note}");
+        let (all, none) = at_most(&rows[..5], |_| false);
+        assert_eq!((all.len(), none.as_str()), (5, ""));
     }
 }

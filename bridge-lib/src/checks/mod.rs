@@ -48,6 +48,7 @@ pub fn all_rules() -> Vec<&'static Rule> {
     v.extend(capacity::RULES.iter());
     v.extend(tenants::RULES.iter());
     v.extend(cost::RULES.iter());
+    v.extend(crate::lifecycle::RULES.iter());
     v
 }
 

@@ -5,13 +5,17 @@
 //! first run shows real results. `Variant::Broken` plants known flaws for the checks to catch.
 
 pub mod cluster;
+pub mod pinecone_standin;
 
 use crate::config::{Config, DbTarget};
 use crate::{db, Error, Result};
 pub use cluster::PgCluster;
+pub use pinecone_standin::PineconeStandIn;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The moment the demo's sample data is read as of (its ledger ends the day before).
+pub const DEMO_AS_OF: &str = "2026-12-01T00:00:00Z";
 /// The demo's database name.
 pub const DBNAME: &str = "bridge_demo";
 /// The demo application role's password (a throwaway cluster on loopback).
@@ -25,6 +29,8 @@ const ROLES_SQL: &str = include_str!("../../../data/demo/roles.sql");
 const SCHEMA_SQL: &str = include_str!("../../../data/demo/schema.sql");
 const SEED_SQL: &str = include_str!("../../../data/demo/seed.sql");
 const BROKEN_SQL: &str = include_str!("../../../data/demo/broken.sql");
+/// Seeds one test tenant end to end (documents, chunks, a usage row), run under its context.
+pub const SEED_TENANT_SQL: &str = include_str!("../../../data/demo/seed_tenant.sql");
 
 /// Which demo to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +158,15 @@ impl Demo {
 }
 
 impl Demo {
+    /// [`Demo::config`] with the index read live from a local Pinecone stand-in instead of the
+    /// saved snapshot (the lifecycle run writes to it).
+    pub fn config_with(&self, standin: &PineconeStandIn) -> Config {
+        let mut cfg = self.config();
+        cfg.capacity.snapshot = None;
+        cfg.pinecone = Some(standin.config());
+        cfg
+    }
+
     /// The capacity check offline on the shipped Pinecone snapshot (no API key needed) and its
     /// snapshot history; the broken demo's snapshot has a namespace over 80% and an orphan.
     pub fn capacity_config(&self) -> crate::config::CapacityConfig {
@@ -162,6 +177,8 @@ impl Demo {
         crate::config::CapacityConfig {
             snapshot: Some(data_dir().join(stats)),
             history: Some(data_dir().join("pinecone_history.jsonl")),
+            // the sample ledger ends on 2026-11-30: dormancy counts from then, not from today
+            as_of: Some(DEMO_AS_OF.into()),
             ..Default::default()
         }
     }

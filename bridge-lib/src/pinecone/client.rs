@@ -130,11 +130,44 @@ impl Client {
         })
     }
 
+    /// `DELETE https://{host}/namespaces/{namespace}` (serverless, API 2025-04 and later):
+    /// `true` when it was deleted, `false` when there was no such namespace (404), so a
+    /// repeated offboarding is not an error.
+    pub async fn delete_namespace(&self, host: &str, namespace: &str) -> Result<bool> {
+        let url = namespace_url(host, namespace)?;
+        let request = format!("DELETE {}/namespaces/<namespace>", data_plane_url(host));
+        Ok(self.call_inner(Method::DELETE, url.as_str(), &request, None, true).await?.is_some())
+    }
+
+    /// `POST https://{host}/vectors/upsert` of one record `id` (every value 0.1, `dimension`
+    /// of them) into `namespace`, which Pinecone creates on first upsert.
+    pub async fn upsert_probe(&self, host: &str, namespace: &str, id: &str, dimension: u64) -> Result<()> {
+        let values = vec![0.1_f32; dimension.max(1) as usize];
+        let body =
+            serde_json::json!({ "vectors": [{ "id": id, "values": values }], "namespace": namespace }).to_string();
+        let url = format!("{}/vectors/upsert", data_plane_url(host));
+        let request = format!("POST {url}");
+        self.call_inner(Method::POST, &url, &request, Some(&body), false).await.map(|_| ())
+    }
+
+    /// One request with bounded retries; the body of a 2xx answer.
+    async fn call(&self, method: Method, url: &str, request: &str, body: Option<&str>) -> Result<Vec<u8>> {
+        Ok(self.call_inner(method, url, request, body, false).await?.unwrap_or_default())
+    }
+
     /// One request with bounded retries; the body of a 2xx answer. `request` names it in
     /// errors. Each attempt ends at the earliest of the request timeout, the call budget and
     /// the client's overall budget; a `Retry-After` is waited for when it fits the overall
     /// budget, even past the call budget (the retry then gets up to one request timeout more).
-    async fn call(&self, method: Method, url: &str, request: &str, body: Option<&'static str>) -> Result<Vec<u8>> {
+    /// With `missing_ok`, a 404 answer is `Ok(None)`.
+    async fn call_inner(
+        &self,
+        method: Method,
+        url: &str,
+        request: &str,
+        body: Option<&str>,
+        missing_ok: bool,
+    ) -> Result<Option<Vec<u8>>> {
         let b = self.budget;
         let total_end = b.started + b.total;
         let mut call_end = (Instant::now() + b.call).min(total_end);
@@ -153,7 +186,8 @@ impl Client {
                 None
             };
             let f = match sent {
-                Some(Ok(bytes)) => return Ok(bytes),
+                Some(Ok(bytes)) => return Ok(Some(bytes)),
+                Some(Err(f)) if missing_ok && f.status == Some(StatusCode::NOT_FOUND) => return Ok(None),
                 Some(Err(f)) if !f.timed_out => f,
                 _ => self.timed_out(limit),
             };
@@ -198,10 +232,10 @@ impl Client {
     }
 
     /// One attempt: the body of a 2xx answer, or why it failed.
-    async fn attempt(&self, method: Method, url: &str, body: Option<&'static str>) -> Result<Vec<u8>, Failure> {
+    async fn attempt(&self, method: Method, url: &str, body: Option<&str>) -> Result<Vec<u8>, Failure> {
         let mut rb = self.http.request(method, url);
         if let Some(b) = body {
-            rb = rb.header(CONTENT_TYPE, "application/json").body(b);
+            rb = rb.header(CONTENT_TYPE, "application/json").body(b.to_string());
         }
         let resp = rb.send().await.map_err(|e| self.transport(&e))?;
         let status = resp.status();
@@ -254,6 +288,22 @@ struct Failure {
     retry_after: Option<Duration>,
     status: Option<StatusCode>,
     timed_out: bool,
+}
+
+/// `https://{host}/namespaces/{namespace}`, the namespace escaped as one path segment.
+fn namespace_url(host: &str, namespace: &str) -> Result<reqwest::Url> {
+    let mut url = reqwest::Url::parse(&format!("{}/namespaces", data_plane_url(host))).map_err(|e| {
+        Error::config(
+            format!("pinecone host `{host}` does not make a URL: {e}"),
+            "set PINECONE_INDEX_HOST to the host shown in the console",
+        )
+    })?;
+    url.path_segments_mut()
+        .map_err(|_| {
+            Error::config(format!("pinecone host `{host}` cannot take a path"), "set PINECONE_INDEX_HOST to a host")
+        })?
+        .push(namespace);
+    Ok(url)
 }
 
 /// Seconds for a message: `3`, `1.5`.

@@ -94,6 +94,10 @@ pub struct NamespaceStats {
     /// spec marks it optional).
     #[serde(rename = "vectorCount")]
     pub vector_count: u64,
+    /// Bytes stored, when known: `size_bytes` of the namespace listing (API 2026-07 and
+    /// later); describe_index_stats does not give it, a saved snapshot keeps it.
+    #[serde(rename = "sizeBytes", skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
 }
 
 /// A `describe_index_stats` response (`IndexDescription` in Pinecone's OpenAPI). Every field is
@@ -126,6 +130,7 @@ pub struct IndexStats {
 }
 
 const VECTOR_COUNT: &[&str] = &["vectorCount", "vector_count", "recordCount", "record_count"];
+const SIZE_BYTES: &[&str] = &["sizeBytes", "size_bytes"];
 
 impl IndexStats {
     /// Parses a `describe_index_stats` response.
@@ -137,7 +142,8 @@ impl IndexStats {
         let o = Obj::root(v)?;
         let mut namespaces = BTreeMap::new();
         for (name, ns) in o.entries(&["namespaces"])? {
-            namespaces.insert(name.to_string(), NamespaceStats { vector_count: ns.count(VECTOR_COUNT)?.unwrap_or(0) });
+            let vector_count = ns.count(VECTOR_COUNT)?.unwrap_or(0);
+            namespaces.insert(name.to_string(), NamespaceStats { vector_count, size_bytes: ns.count(SIZE_BYTES)? });
         }
         Ok(IndexStats {
             namespaces,
@@ -194,7 +200,7 @@ impl NamespacePage {
         let mut namespaces = Vec::new();
         for ns in o.objects(&["namespaces"])? {
             let record_count = ns.count(&["record_count", "recordCount"])?.unwrap_or(0);
-            let size_bytes = ns.count(&["size_bytes", "sizeBytes"])?;
+            let size_bytes = ns.count(SIZE_BYTES)?;
             if let Some(name) = ns.text(&["name"])? {
                 namespaces.push(NamespaceInfo { name, record_count, size_bytes });
             }

@@ -138,6 +138,9 @@ mod tests {
             history_points: 0,
             tenants,
             orphans: Vec::new(),
+            ledger: None,
+            stores: Vec::new(),
+            scaling: Vec::new(),
         }
     }
 

@@ -161,7 +161,10 @@ fn picture(o: &CheckOutcome) -> String {
             _ => String::new(),
         },
         CheckId::Capacity => match parse::<CapacityData>(&o.data) {
-            Some(Ok(d)) if !d.tenants.is_empty() => super::capacity_chart::usage_chart(&d).0,
+            Some(Ok(d)) if !d.tenants.is_empty() => {
+                let tables = super::capacity_scaling::capacity_scaling(o).0;
+                super::capacity_chart::usage_chart(&d).0 + &tables
+            }
             Some(Err(e)) => unreadable(e),
             _ => String::new(),
         },

@@ -7,6 +7,7 @@
 //! they return.
 
 pub mod capacity_chart;
+pub mod capacity_scaling;
 pub mod cost_chart;
 pub mod github;
 pub mod html;
@@ -18,6 +19,7 @@ pub mod sarif;
 pub mod text;
 
 pub use capacity_chart::capacity_chart;
+pub use capacity_scaling::capacity_scaling;
 pub use cost_chart::cost_chart;
 pub use github::report_github;
 pub use html::{outcome_html, report_html, Html};

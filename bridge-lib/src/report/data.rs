@@ -36,6 +36,96 @@ pub struct CapacityData {
     pub tenants: Vec<TenantUsage>,
     /// Namespaces with no tenant.
     pub orphans: Vec<OrphanNamespace>,
+    /// The cost ledger as the reconciliation read it; `None` when it was not read (no ledger
+    /// table).
+    #[serde(default)]
+    pub ledger: Option<LedgerSummary>,
+    /// One row per tenant across the three stores: the registry's tenants in order, then
+    /// tenants only the ledger names.
+    #[serde(default)]
+    pub stores: Vec<TenantStores>,
+    /// What auto-scaling should do now, per registered tenant.
+    #[serde(default)]
+    pub scaling: Vec<ScalingDecision>,
+}
+
+/// The cost ledger in [`CapacityData`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LedgerSummary {
+    /// How it was read (table, role, once or per tenant).
+    pub source: String,
+    /// The moment dormancy and dates count from, RFC 3339 UTC.
+    pub as_of: String,
+    /// The spend window and the dormancy threshold, in days (`BRIDGE_DORMANT_DAYS`).
+    pub window_days: u32,
+    /// Tenants with ledger rows.
+    pub tenants: usize,
+}
+
+/// One tenant across the tenants registry, the index and the cost ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantStores {
+    /// The tenant id.
+    pub tenant: String,
+    /// In the tenants table (false: only the ledger names it).
+    pub registered: bool,
+    /// Active in the tenants table (false when not registered).
+    pub active: bool,
+    /// Its tier, when registered.
+    pub tier: Option<String>,
+    /// Its namespace name.
+    pub namespace: String,
+    /// Records in the namespace; `None` when it does not exist.
+    pub records: Option<u64>,
+    /// Bytes stored in the namespace, when the listing gives them.
+    pub bytes: Option<u64>,
+    /// The tier's byte quota (`BRIDGE_TIER_QUOTA_BYTES`), if any.
+    pub byte_quota: Option<u64>,
+    /// Spend over the window; `None` when the ledger was not read.
+    pub spend: Option<f64>,
+    /// Ledger rows over the window; `None` when the ledger was not read.
+    pub events: Option<u64>,
+    /// Its latest ledger row, RFC 3339 UTC.
+    pub last_activity: Option<String>,
+    /// Days since then.
+    pub idle_days: Option<f64>,
+    /// Active, and no ledger row for the window (or ever).
+    pub dormant: bool,
+    /// The worst reconciliation finding about this tenant.
+    pub status: Status,
+}
+
+/// What auto-scaling should do for one tenant now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScalingAction {
+    /// Under 80% and not forecast to reach it within the horizon.
+    Nothing,
+    /// Move the tenant to the next larger tier.
+    RaiseTier,
+    /// Move the tenant to its own index: no larger tier holds it.
+    OwnIndex,
+}
+
+/// The auto-scaling decision for one tenant, in [`CapacityData`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalingDecision {
+    /// The tenant id.
+    pub tenant: String,
+    /// Its tier now.
+    pub tier: String,
+    /// What to do.
+    pub action: ScalingAction,
+    /// The tier to move to, for `raise-tier`.
+    pub to_tier: Option<String>,
+    /// Use of the binding quota (records or bytes), in percent.
+    pub percent: Option<f64>,
+    /// Days until 80% at the fitted growth (0 when already there).
+    pub days_to_80: Option<f64>,
+    /// The date the 80% line is crossed (`YYYY-MM-DD`; today when already over).
+    pub crosses_80_on: Option<String>,
+    /// Why, in words.
+    pub reason: String,
 }
 
 /// The index in [`CapacityData`].

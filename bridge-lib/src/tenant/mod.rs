@@ -4,9 +4,11 @@
 //! provisioning ([`describe`], [`list`], [`ids`], [`scoped_tables`]).
 
 mod context;
+mod each;
 mod table;
 
 pub use context::TenantContext;
+pub use each::{query_each_tenant, ReadAs};
 pub use table::{describe, ids, list, scoped_tables, Tenant, TenantsTable};
 
 use crate::db::{quote_ident, quote_qualified};

@@ -146,6 +146,11 @@ fn write_file(path: &std::path::Path, text: &str) -> Result<(), Error> {
     })
 }
 
+/// The report in `format`, without source locations (commands other than `check`).
+pub fn render_plain(format: Format, report: &Report) -> String {
+    render(format, report, &Locator { migrations: None })
+}
+
 fn render(format: Format, report: &Report, locator: &Locator) -> String {
     match format {
         Format::Human => render::report_text(report),

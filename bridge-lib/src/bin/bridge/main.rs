@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod check;
+mod tenants;
 
 use bridge_lib::demo::{Demo, Variant};
 use bridge_lib::{Config, Error};
@@ -86,6 +87,41 @@ enum TenantsCommand {
         #[arg(long, num_args = 0..=1, default_missing_value = "clean", value_name = "VARIANT")]
         demo: Option<String>,
     },
+    /// Remove test tenants: their rows in every tenant table (one transaction, RETURNING) and
+    /// their namespaces (through the API, or the command to run without PINECONE_API_KEY).
+    /// Idempotent; a tenant that is not a test tenant is refused without --force.
+    Deprovision {
+        /// The tenant ids.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+        /// Count what would be removed, print the SQL, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also remove tenants that are not test tenants (is_test = false).
+        #[arg(long)]
+        force: bool,
+        /// Deprovision in a fresh embedded demo (to try the command).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// One throwaway test tenant from provisioning to offboarding, every step a finding:
+    /// provisioned, isolated, metered, capacity-tracked, offboarded (cleaned up after a failure).
+    #[command(after_help = EXIT_CODES)]
+    Lifecycle {
+        /// On the embedded demo with a local Pinecone stand-in.
+        #[arg(long)]
+        demo: bool,
+        /// Against the configured services (DATABASE_URL, BRIDGE_ADMIN_DATABASE_URL, PINECONE_*):
+        /// writes a test tenant, a usage row and a record, then removes them.
+        #[arg(long)]
+        live: bool,
+        /// SQL run once under the new tenant's context (the demo's seed by default with --demo).
+        #[arg(long, value_name = "FILE")]
+        seed_sql: Option<std::path::PathBuf>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
 }
 
 #[derive(Subcommand)]
@@ -123,6 +159,12 @@ async fn run(cli: Cli) -> u8 {
         }
         Command::Tenants { command: TenantsCommand::Provision { count, dry_run, seed_sql, demo } } => {
             provision(count, dry_run, seed_sql, demo).await
+        }
+        Command::Tenants { command: TenantsCommand::Deprovision { ids, dry_run, force, demo } } => {
+            tenants::deprovision_cmd(ids, dry_run, force, demo).await
+        }
+        Command::Tenants { command: TenantsCommand::Lifecycle { demo, live, seed_sql, format } } => {
+            tenants::lifecycle_cmd(demo, live, seed_sql, format).await
         }
         Command::Capacity { command: CapacityCommand::Snapshot { out, history } } => snapshot(out, history).await,
         Command::Explain { code } => explain(code),

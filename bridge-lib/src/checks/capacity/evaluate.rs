@@ -1,21 +1,26 @@
 //! Evaluation: the capacity table (one row per tenant, from the stats and the history), then
 //! the rules over it. Pure: unit-tested without I/O.
 
+use super::ledger::Ledger;
+use super::rules::byte_quota::byte_quota;
+use super::rules::dormant::dormant;
 use super::rules::forecast::forecast;
 use super::rules::index_full::index_full;
 use super::rules::namespace_limit::namespace_limit;
 use super::rules::near_quota::{all_under_80_percent, near_quota};
 use super::rules::no_namespace::{every_tenant_has_a_namespace, no_namespace};
 use super::rules::no_quota::no_quota;
+use super::rules::offboarded_namespace::offboarded_namespace;
 use super::rules::orphan::orphan;
 use super::rules::over_quota::over_quota;
+use super::rules::spends_without_namespace::{every_spender_has_a_namespace, spends_without_namespace};
 use super::rules::{pct, Ctx};
 use super::{Tenant, Usage, WARN_RATIO};
 use crate::config::{CapacityConfig, Config};
 use crate::finding::{Finding, Status};
 use crate::pinecone::history::{days_until, fit, Snapshot};
 use crate::pinecone::IndexStats;
-use crate::report::data::TenantUsage;
+use crate::report::data::{ScalingDecision, TenantStores, TenantUsage};
 use std::collections::{HashMap, HashSet};
 
 /// What [`evaluate`] returns: the findings and the table they were read from.
@@ -27,18 +32,43 @@ pub struct Evaluation {
     pub tenants: Vec<TenantUsage>,
     /// Namespaces with no tenant: (name, records).
     pub orphans: Vec<(String, u64)>,
+    /// The three-way table: registered tenants in order, then tenants only the ledger names.
+    pub stores: Vec<TenantStores>,
+    /// The auto-scaling decision per registered tenant, in tenant order.
+    pub scaling: Vec<ScalingDecision>,
 }
 
-/// Turns what was read into findings and the capacity table (pure: unit-tested without I/O).
-///
-/// Each tenant gets at most one of its rules (no namespace, no quota, over, near, forecast), in
-/// tenant order; then the summaries, the orphans and the index as a whole.
+/// Turns what was read into findings and the capacity table, without the cost ledger: see
+/// [`evaluate_with`].
 pub fn evaluate(cfg: &Config, usage: &Usage, tenants: &[Tenant], history: &[(i64, Snapshot)]) -> Evaluation {
+    evaluate_with(cfg, usage, tenants, history, None)
+}
+
+/// Turns what was read into findings, the capacity table, the three-way table and the scaling
+/// decisions (pure: unit-tested without I/O).
+///
+/// Each tenant gets at most one of its rules (spends without a namespace, an inactive tenant's
+/// namespace, no namespace, no quota, over, near, forecast), in tenant order; then the tenants
+/// only the ledger names, the summaries, dormant tenants and byte quotas (apart), the orphans
+/// and the index as a whole.
+pub fn evaluate_with(
+    cfg: &Config,
+    usage: &Usage,
+    tenants: &[Tenant],
+    history: &[(i64, Snapshot)],
+    ledger: Option<&Ledger>,
+) -> Evaluation {
     let ctx = Ctx { cfg, usage };
     let (mut rows, orphans) = table(&cfg.capacity, &usage.stats, tenants, history);
+    let mut stores = super::stores::table(&cfg.capacity, &usage.stats, tenants, ledger);
     let mut findings = Vec::new();
-    for row in &mut rows {
-        let found = no_namespace(&ctx, row)
+    for (row, s) in rows.iter_mut().zip(stores.iter_mut()) {
+        let reconciled = spends_without_namespace(&ctx, s).or_else(|| offboarded_namespace(&ctx, s));
+        if let Some(f) = &reconciled {
+            s.status = f.status;
+        }
+        let found = reconciled
+            .or_else(|| no_namespace(&ctx, row))
             .or_else(|| no_quota(&ctx, row))
             .or_else(|| over_quota(&ctx, row))
             .or_else(|| near_quota(&ctx, row))
@@ -48,12 +78,28 @@ pub fn evaluate(cfg: &Config, usage: &Usage, tenants: &[Tenant], history: &[(i64
             findings.push(f);
         }
     }
+    for s in stores.iter_mut().skip(rows.len()) {
+        if let Some(f) = spends_without_namespace(&ctx, s) {
+            s.status = f.status;
+            findings.push(f);
+        }
+    }
     findings.extend(all_under_80_percent(&ctx, &rows));
     findings.extend(every_tenant_has_a_namespace(&ctx, &rows));
+    findings.extend(every_spender_has_a_namespace(&stores));
+    for s in &mut stores {
+        for f in [dormant(&ctx, s), byte_quota(&ctx, s)].into_iter().flatten() {
+            s.status = s.status.max(f.status);
+            findings.push(f);
+        }
+    }
     findings.extend(orphans.iter().map(|(ns, vectors)| orphan(&ctx, ns, *vectors)));
     findings.extend(index_full(&ctx));
     findings.push(namespace_limit(&ctx, orphans.len()));
-    Evaluation { findings, tenants: rows, orphans }
+    let as_of = ledger.map(|l| l.as_of_unix).unwrap_or_else(crate::pinecone::history::now_unix);
+    let scaling =
+        rows.iter().zip(&stores).map(|(r, s)| super::scaling::decide(&cfg.capacity, r, Some(s), as_of)).collect();
+    Evaluation { findings, tenants: rows, orphans, stores, scaling }
 }
 
 /// The capacity table, every row still `pass` (the rules judge it), and the namespaces no
@@ -147,6 +193,64 @@ pub(crate) mod tests {
             tenant("missing", "pro", true),
         ];
         (cfg, usage, tenants, history)
+    }
+
+    /// The three stores disagree once each: `nons` spends without a namespace, `ghost` spends
+    /// and is not registered, `gone` is inactive and keeps its namespace, `quiet` is dormant and
+    /// `fat` is at 95% of its byte quota.
+    pub(crate) fn three_way_fixture() -> (Config, Usage, Vec<Tenant>, Ledger) {
+        let mut cfg = Config::default();
+        cfg.capacity.tier_byte_quotas.insert("starter".into(), 1_000_000);
+        let mut u = usage(IndexKind::Serverless, None, &[("busy", 10), ("gone", 42), ("quiet", 7), ("fat", 5)]);
+        if let Some(ns) = u.stats.namespaces.get_mut("fat") {
+            ns.size_bytes = Some(950_000);
+        }
+        let tenants = vec![
+            tenant("busy", "pro", true),
+            tenant("fat", "starter", true),
+            tenant("gone", "pro", false),
+            tenant("nons", "pro", true),
+            tenant("quiet", "pro", true),
+        ];
+        let ledger = crate::checks::capacity::stores::tests::ledger(&[
+            ("busy", 5.0, 10, 0.5),
+            ("fat", 1.0, 2, 1.0),
+            ("ghost", 3.0, 4, 2.0),
+            ("nons", 2.0, 3, 1.0),
+        ]);
+        (cfg, u, tenants, ledger)
+    }
+
+    #[test]
+    fn the_three_stores_are_reconciled_tenant_by_tenant() {
+        let (cfg, u, tenants, ledger) = three_way_fixture();
+        let e = evaluate_with(&cfg, &u, &tenants, &[], Some(&ledger));
+        let keys: Vec<(&str, Status)> =
+            e.findings.iter().filter(|f| f.status != Status::Pass).map(|f| (f.key.as_str(), f.status)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("CAP010:gone", Status::Warn),
+                ("CAP009:nons", Status::Fail),
+                ("CAP009:ghost", Status::Fail),
+                ("CAP012:fat", Status::Warn),
+                ("CAP011:quiet", Status::Warn),
+            ]
+        );
+        let ids: Vec<&str> = e.stores.iter().map(|s| s.tenant.as_str()).collect();
+        assert_eq!(ids, ["busy", "fat", "gone", "nons", "quiet", "ghost"]);
+        assert_eq!(e.stores[4].status, Status::Warn, "the dormant row takes its finding's status");
+        assert_eq!(e.scaling.len(), 5, "one decision per registered tenant");
+        assert!(status_of(&e, "CAP005").is_empty(), "CAP009 took the active spender without a namespace");
+    }
+
+    #[test]
+    fn without_the_ledger_only_the_registry_and_the_index_are_joined() {
+        let (cfg, u, tenants, _) = three_way_fixture();
+        let e = evaluate(&cfg, &u, &tenants, &[]);
+        assert!(status_of(&e, "CAP009").is_empty() && status_of(&e, "CAP011").is_empty());
+        assert_eq!(status_of(&e, "CAP010"), vec![Status::Warn]);
+        assert_eq!(status_of(&e, "CAP005"), vec![Status::Fail], "nons is an active tenant without a namespace");
     }
 
     #[test]

@@ -30,13 +30,18 @@
 
 pub mod data;
 pub mod evaluate;
+pub mod ledger;
 pub mod rules;
+pub mod scaling;
 pub mod snapshot;
+pub mod stores;
 pub mod usage;
 
-pub use self::evaluate::{evaluate, Evaluation};
+pub use self::evaluate::{evaluate, evaluate_with, Evaluation};
+pub use self::ledger::{read_ledger, Ledger};
 pub use self::rules::{
-    FORECAST, INDEX_FULL, NAMESPACE_LIMIT, NEAR_QUOTA, NO_NAMESPACE, NO_QUOTA, ORPHAN, OVER_QUOTA, SKIPPED,
+    BYTE_QUOTA, DORMANT, FORECAST, INDEX_FULL, NAMESPACE_LIMIT, NEAR_QUOTA, NO_NAMESPACE, NO_QUOTA,
+    OFFBOARDED_NAMESPACE, ORPHAN, OVER_QUOTA, SKIPPED, SPENDS_WITHOUT_NAMESPACE,
 };
 pub use self::snapshot::{save_snapshot, Saved};
 use self::usage::off_the_workers;
@@ -62,8 +67,21 @@ pub const PINECONE_LIMIT: Duration = Duration::from_secs(crate::pinecone::TOTAL_
 pub const LIST_NAMESPACES_UP_TO: usize = 10_000;
 
 /// The rules of this check.
-pub static RULES: [&Rule; 9] =
-    [&SKIPPED, &NEAR_QUOTA, &OVER_QUOTA, &INDEX_FULL, &NAMESPACE_LIMIT, &NO_NAMESPACE, &ORPHAN, &NO_QUOTA, &FORECAST];
+pub static RULES: [&Rule; 13] = [
+    &SKIPPED,
+    &NEAR_QUOTA,
+    &OVER_QUOTA,
+    &INDEX_FULL,
+    &NAMESPACE_LIMIT,
+    &NO_NAMESPACE,
+    &ORPHAN,
+    &NO_QUOTA,
+    &FORECAST,
+    &SPENDS_WITHOUT_NAMESPACE,
+    &OFFBOARDED_NAMESPACE,
+    &DORMANT,
+    &BYTE_QUOTA,
+];
 
 pub use crate::tenant::Tenant;
 
@@ -90,8 +108,9 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
         Some(p) => off_the_workers(p, history::read_history).await?,
         None => Vec::new(),
     };
-    let e = evaluate(cfg, &usage, &tenants, &history);
-    let data = data::outcome_data(&cfg.capacity, &usage, &e, history.len());
+    let ledger = read_ledger(cfg).await?;
+    let e = evaluate_with(cfg, &usage, &tenants, &history, ledger.as_ref());
+    let data = data::outcome_data(&cfg.capacity, &usage, &e, history.len(), ledger.as_ref());
     Ok(CheckOutcome::from_findings(CheckId::Capacity, e.findings).with_data(data))
 }
 
@@ -101,7 +120,8 @@ mod tests {
     use crate::finding::Status;
 
     /// Every rule of the check is fired (not merely passed) by one of the fixtures: the
-    /// unconfigured check and the fixture of [`evaluate::tests::every_rule_triggers`].
+    /// unconfigured check, the fixture of [`evaluate::tests::every_rule_triggers`] and the
+    /// three-way one.
     #[test]
     fn every_rule_in_rules_fires_on_some_fixture() {
         let mut fired: Vec<String> = Vec::new();
@@ -109,6 +129,9 @@ mod tests {
         fired.extend(skip.findings.iter().filter(|f| f.status != Status::Pass).map(|f| f.code.clone()));
         let (cfg, usage, tenants, history) = evaluate::tests::every_rule_fixture();
         let e = evaluate(&cfg, &usage, &tenants, &history);
+        fired.extend(e.findings.iter().filter(|f| f.status != Status::Pass).map(|f| f.code.clone()));
+        let (cfg, usage, tenants, ledger) = evaluate::tests::three_way_fixture();
+        let e = evaluate_with(&cfg, &usage, &tenants, &[], Some(&ledger));
         fired.extend(e.findings.iter().filter(|f| f.status != Status::Pass).map(|f| f.code.clone()));
         for rule in RULES {
             assert!(fired.iter().any(|c| c == rule.code), "{} {} fires on no fixture", rule.code, rule.name);

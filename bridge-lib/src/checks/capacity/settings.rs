@@ -26,6 +26,23 @@ pub struct CapacityConfig {
     pub namespace_limit: u64,
     /// Days ahead the forecast looks (`BRIDGE_CAPACITY_HORIZON_DAYS`); default 30.
     pub horizon_days: f64,
+    /// Tier → per-tenant quota in bytes stored (`BRIDGE_TIER_QUOTA_BYTES`, `tier=size,…` with
+    /// `KB`, `MB`, `GB`, `TB` or `KiB`…`TiB`), judged where the namespace listing gives
+    /// `size_bytes`; default none.
+    #[serde(default)]
+    pub tier_byte_quotas: BTreeMap<String, u64>,
+    /// Days without ledger activity after which a tenant is dormant (`BRIDGE_DORMANT_DAYS`);
+    /// also the window of the spend the reconciliation reports; default 30.
+    #[serde(default = "default_dormant_days")]
+    pub dormant_days: u32,
+    /// The moment dormancy and the 80% dates are counted from (`BRIDGE_CAPACITY_AS_OF`, an
+    /// RFC 3339 time such as `2026-12-01T00:00:00Z`); default none: the database's `now()`.
+    #[serde(default)]
+    pub as_of: Option<String>,
+}
+
+fn default_dormant_days() -> u32 {
+    30
 }
 
 impl Default for CapacityConfig {
@@ -56,6 +73,16 @@ impl CapacityConfig {
                 "a positive number of days",
                 "set it to a number such as 30",
             )?,
+            tier_byte_quotas: setting::or(get, "BRIDGE_TIER_QUOTA_BYTES", BTreeMap::new(), parse_tier_byte_quotas)?,
+            dormant_days: setting::number(
+                get,
+                "BRIDGE_DORMANT_DAYS",
+                default_dormant_days(),
+                |d: &u32| *d > 0 && *d <= 3650,
+                "a whole number of days from 1 to 3650",
+                "set it to a number such as 30",
+            )?,
+            as_of: get("BRIDGE_CAPACITY_AS_OF").map(|v| as_of(&v)).transpose()?,
         })
     }
 }
@@ -100,4 +127,92 @@ pub fn parse_tier_quotas(v: &str) -> Result<BTreeMap<String, u64>> {
         out.insert(tier.trim().to_string(), n);
     }
     Ok(out)
+}
+
+/// Parses `starter=2GiB,pro=20GB` (also `:` and `;`; a plain number is bytes).
+pub fn parse_tier_byte_quotas(v: &str) -> Result<BTreeMap<String, u64>> {
+    let bad = |part: &str| {
+        Error::config(
+            format!("BRIDGE_TIER_QUOTA_BYTES entry `{part}` is not `tier=size`"),
+            "write it as starter=2GiB,pro=20GiB,enterprise=200GiB (units KB, MB, GB, TB, KiB, MiB, GiB, TiB)",
+        )
+    };
+    let mut out = BTreeMap::new();
+    for part in v.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+        let (tier, size) = part.split_once(['=', ':']).ok_or_else(|| bad(part))?;
+        let n = parse_size(size).filter(|n| *n > 0).ok_or_else(|| bad(part))?;
+        if tier.trim().is_empty() {
+            return Err(bad(part));
+        }
+        out.insert(tier.trim().to_string(), n);
+    }
+    Ok(out)
+}
+
+/// `2GiB`, `500 MB`, `1048576` → bytes.
+fn parse_size(v: &str) -> Option<u64> {
+    let v = v.trim().replace('_', "");
+    let split = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024f64.powi(2),
+        "gib" => 1024f64.powi(3),
+        "tib" => 1024f64.powi(4),
+        _ => return None,
+    };
+    let bytes = (n * mult).round();
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
+}
+
+/// An RFC 3339 time, checked by shape here (the database parses it).
+fn as_of(v: &str) -> Result<String> {
+    let v = v.trim();
+    let ok = v.len() >= 10
+        && v.as_bytes()[..10]
+            .iter()
+            .enumerate()
+            .all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err(Error::config(
+            format!("BRIDGE_CAPACITY_AS_OF `{v}` is not a date or an RFC 3339 time"),
+            "set it like 2026-12-01T00:00:00Z, or unset it to count from now",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_quotas_take_units_and_bad_ones_name_the_entry() {
+        let q = parse_tier_byte_quotas("starter=2GiB, pro=20 GB;free=1048576").unwrap();
+        assert_eq!((q["starter"], q["pro"], q["free"]), (2 * 1024 * 1024 * 1024, 20_000_000_000, 1_048_576));
+        let e = parse_tier_byte_quotas("pro=lots").unwrap_err().to_string();
+        assert!(e.contains("`pro=lots`"), "{e}");
+        assert!(parse_tier_byte_quotas("pro=0").is_err());
+    }
+
+    #[test]
+    fn dormant_days_and_as_of_parse() {
+        let get = |k: &str| match k {
+            "BRIDGE_DORMANT_DAYS" => Some("45".to_string()),
+            "BRIDGE_CAPACITY_AS_OF" => Some("2026-12-01T00:00:00Z".to_string()),
+            _ => None,
+        };
+        let c = CapacityConfig::from_lookup(&get).unwrap();
+        assert_eq!((c.dormant_days, c.as_of.as_deref()), (45, Some("2026-12-01T00:00:00Z")));
+        assert_eq!(CapacityConfig::default().dormant_days, 30);
+        let bad = |k: &str| (k == "BRIDGE_CAPACITY_AS_OF").then(|| "yesterday".to_string());
+        assert!(CapacityConfig::from_lookup(&bad).unwrap_err().to_string().contains("BRIDGE_CAPACITY_AS_OF"));
+    }
 }

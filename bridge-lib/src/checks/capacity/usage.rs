@@ -91,7 +91,8 @@ async fn read_index(client: &pinecone::Client) -> Result<Usage> {
         // the namespace list is the per-namespace API; its counts win, and it may know
         // namespaces the (eventually consistent) stats do not show yet
         for ns in client.list_namespaces(&host).await? {
-            stats.namespaces.insert(ns.name, pinecone::NamespaceStats { vector_count: ns.record_count });
+            let size_bytes = ns.size_bytes;
+            stats.namespaces.insert(ns.name, pinecone::NamespaceStats { vector_count: ns.record_count, size_bytes });
         }
     }
     if let Some(v) = stats.namespaces.remove("__default__") {

@@ -3,25 +3,33 @@
 //! ([`TenantUsage`]) and are mutually exclusive (a tenant gets at most one finding); index
 //! rules look at the index as a whole.
 
+pub mod byte_quota;
+pub mod dormant;
 pub mod forecast;
 pub mod index_full;
 pub mod namespace_limit;
 pub mod near_quota;
 pub mod no_namespace;
 pub mod no_quota;
+pub mod offboarded_namespace;
 pub mod orphan;
 pub mod over_quota;
 pub mod skipped;
+pub mod spends_without_namespace;
 
+pub use self::byte_quota::BYTE_QUOTA;
+pub use self::dormant::DORMANT;
 pub use self::forecast::FORECAST;
 pub use self::index_full::INDEX_FULL;
 pub use self::namespace_limit::NAMESPACE_LIMIT;
 pub use self::near_quota::NEAR_QUOTA;
 pub use self::no_namespace::NO_NAMESPACE;
 pub use self::no_quota::NO_QUOTA;
+pub use self::offboarded_namespace::OFFBOARDED_NAMESPACE;
 pub use self::orphan::ORPHAN;
 pub use self::over_quota::OVER_QUOTA;
 pub use self::skipped::SKIPPED;
+pub use self::spends_without_namespace::SPENDS_WITHOUT_NAMESPACE;
 
 use super::Usage;
 use crate::config::{CapacityConfig, Config};
@@ -76,6 +84,20 @@ pub(crate) fn shown(ns: &str) -> &str {
     }
 }
 
+/// Bytes for people: `850.0 MB`, `1.2 GB` (decimal units, as Pinecone bills).
+pub(crate) fn human_bytes(b: u64) -> String {
+    let units = [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)];
+    match units.iter().find(|(_, n)| b as f64 >= *n) {
+        Some((u, n)) => format!("{:.1} {u}", b as f64 / n),
+        None => format!("{b} bytes"),
+    }
+}
+
+/// ` (850.0 MB)` when the size is known, else nothing.
+pub(crate) fn shown_bytes(b: Option<u64>) -> String {
+    b.map(|b| format!(" ({})", human_bytes(b))).unwrap_or_default()
+}
+
 /// The tier with the next larger quota.
 pub(crate) fn next_tier<'a>(cap: &'a CapacityConfig, tier: &str) -> Option<&'a str> {
     let q = cap.tier_quotas.get(tier).copied().unwrap_or(0);
@@ -108,10 +130,40 @@ pub(crate) mod fixture {
             index: None,
             kind,
             stats: IndexStats {
-                namespaces: ns.iter().map(|(n, v)| (n.to_string(), NamespaceStats { vector_count: *v })).collect(),
+                namespaces: ns
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), NamespaceStats { vector_count: *v, size_bytes: None }))
+                    .collect(),
                 index_fullness: fullness,
                 ..IndexStats::default()
             },
+        }
+    }
+
+    /// A row of the three-way table: `records` in the index, `spend` in the ledger (`None`:
+    /// not read), not dormant, status pass.
+    pub fn stores(
+        tenant: &str,
+        registered: bool,
+        active: bool,
+        records: Option<u64>,
+        spend: Option<f64>,
+    ) -> crate::report::data::TenantStores {
+        crate::report::data::TenantStores {
+            tenant: tenant.into(),
+            registered,
+            active,
+            tier: registered.then(|| "pro".to_string()),
+            namespace: tenant.into(),
+            records,
+            bytes: None,
+            byte_quota: None,
+            spend,
+            events: spend.map(|s| if s > 0.0 { 3 } else { 0 }),
+            last_activity: None,
+            idle_days: None,
+            dormant: false,
+            status: Status::Pass,
         }
     }
 

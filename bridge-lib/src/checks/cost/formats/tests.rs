@@ -116,7 +116,10 @@ fn openai_and_anthropic_json() {
         (l[0].provider.as_str(), l[0].period.as_str(), l[0].micros, l[0].currency.as_str()),
         ("openai", "2026-11", 60_000, "USD")
     );
-    assert!(l[0].open, "one day of November does not close the period");
+    let (_, page) = read_paged("o.json", &Export::json("o.json", openai).unwrap()).unwrap();
+    let nov2 = crate::civil::days_from_civil(2026, 11, 2);
+    let open = crate::checks::cost::completeness::judge(&[page.unwrap()], nov2).unwrap();
+    assert!(open.contains(&("openai".into(), "2026-11".into())), "one day of November does not close the period");
     let anthropic = r#"{"data":[{"starting_at":"2026-10-31T00:00:00Z","ending_at":"2026-11-01T00:00:00Z",
         "results":[{"amount":"123.45","currency":"USD","cost_type":"tokens","description":"Claude Usage"}]}],"has_more":false}"#;
     let l = read_json("a.json", anthropic).unwrap();

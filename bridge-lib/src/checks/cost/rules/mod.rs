@@ -247,8 +247,10 @@ pub static OPEN_PERIOD: Rule = Rule {
     name: "billing-period-open",
     title: "a billing period is not final yet",
     checks: "Providers and periods whose billed usage is not final: a period status of open, estimated, pending, \
-             provisional, draft or preliminary in an invoice or FOCUS export, or cost API buckets that stop before \
-             the month ends. Warns.",
+             provisional, draft or preliminary in an invoice or FOCUS export, or a provider's cost API pages, taken \
+             together, stopping before the month ends while its costs may still arrive (until 3 days after the \
+             month). Warns. A gap in the pages' days, a page saved twice, a last page saying has_more, or pages \
+             stopping early in a month long over are errors instead.",
     why: "Billing data lags (OpenAI a day, Anthropic up to 24 h, Pinecone up to 3 days); an open period's \
           variance is provisional, so it warns and never fails.",
     remedy: "Re-run with fresh exports after the provider closes the period (about a day for OpenAI, 24 h for \

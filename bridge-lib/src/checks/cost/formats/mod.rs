@@ -145,7 +145,7 @@ impl ExportFormat {
 pub fn read(path: &Path, c: &CostConfig) -> Result<(Vec<BilledLine>, Vec<UnknownProvider>, Vec<Page>)> {
     let (mut lines, mut pages) = (Vec::new(), Vec::new());
     for (name, export) in Export::load(path)? {
-        let (l, page) = read_paged(&name, &export)?;
+        let (l, page) = read_paged(&name, &export, c)?;
         lines.extend(l);
         pages.extend(page);
     }
@@ -172,15 +172,15 @@ pub fn read(path: &Path, c: &CostConfig) -> Result<(Vec<BilledLine>, Vec<Unknown
 
 /// Reads an export in whichever format it is, providers as written.
 pub fn read_export(name: &str, export: &Export) -> Result<Vec<BilledLine>> {
-    read_paged(name, export).map(|(lines, _)| lines)
+    read_paged(name, export, &CostConfig::default()).map(|(lines, _)| lines)
 }
 
 /// [`read_export`], with the days a cost API page covers.
-pub fn read_paged(name: &str, export: &Export) -> Result<(Vec<BilledLine>, Option<Page>)> {
+pub fn read_paged(name: &str, export: &Export, c: &CostConfig) -> Result<(Vec<BilledLine>, Option<Page>)> {
     let paged = |(lines, page)| (lines, Some(page));
     match (ExportFormat::detect(name, export)?, export) {
-        (ExportFormat::InvoiceCsv, Export::Table(t)) => Ok((tabular::read(name, t, &invoice_csv::LAYOUT)?, None)),
-        (ExportFormat::Focus, Export::Table(t)) => Ok((tabular::read(name, t, &focus::LAYOUT)?, None)),
+        (ExportFormat::InvoiceCsv, Export::Table(t)) => Ok((tabular::read(name, t, &invoice_csv::LAYOUT, c)?, None)),
+        (ExportFormat::Focus, Export::Table(t)) => Ok((tabular::read(name, t, &focus::LAYOUT, c)?, None)),
         (ExportFormat::OpenAiCosts, Export::Json(v)) => cost_api::read(name, v, &openai_costs::API).map(paged),
         (ExportFormat::AnthropicCostReport, Export::Json(v)) => {
             cost_api::read(name, v, &anthropic_cost_report::API).map(paged)

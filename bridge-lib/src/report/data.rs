@@ -200,6 +200,12 @@ pub struct CostData {
     pub unallocatable: Vec<BilledLineData>,
     /// Ledger usage in a provider and period that no export covers.
     pub outside_periods: Vec<OutsidePeriod>,
+    /// FOCUS corrections, set apart with the period each corrects.
+    #[serde(default)]
+    pub corrections: Vec<BilledLineData>,
+    /// Billed lines summed per invoice, where the exports name invoices.
+    #[serde(default)]
+    pub invoices: Vec<crate::checks::cost::model::InvoiceTotal>,
     /// Sums over every provider and period.
     pub totals: CostTotals,
     /// The tenants with the largest allocated cost.
@@ -270,6 +276,21 @@ pub struct BilledLineData {
     pub description: String,
     /// The period is not final yet.
     pub open: bool,
+    /// The model or SKU the line is for (empty when the export does not say).
+    #[serde(default)]
+    pub model: String,
+    /// The billed account inside the provider (project, workspace, sub-account).
+    #[serde(default)]
+    pub account: String,
+    /// FOCUS `ChargeClass` (`correction` or empty).
+    #[serde(default)]
+    pub charge_class: String,
+    /// The invoice, when the export names it.
+    #[serde(default)]
+    pub invoice_id: String,
+    /// The period a correction corrects.
+    #[serde(default)]
+    pub corrects: String,
 }
 
 /// Ledger usage outside every billed period.

@@ -22,7 +22,7 @@ pub struct AllocatedRow {
 }
 
 /// One billed line from a provider export, in the canonical (FOCUS-shaped) form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BilledLine {
     /// The file it came from.
     pub source: String,
@@ -42,6 +42,22 @@ pub struct BilledLine {
     pub description: String,
     /// The period is not final yet.
     pub open: bool,
+    /// The model or SKU the line is for, when the export says (OpenAI `line_item`, Anthropic `model`, FOCUS `SkuId`/`ChargeDescription`); empty when not.
+    #[serde(default)]
+    pub model: String,
+    /// The billed account inside the provider: OpenAI `project_id`, Anthropic `workspace_id`, FOCUS `SubAccountId`; empty when not given.
+    #[serde(default)]
+    pub account: String,
+    /// FOCUS `ChargeClass` (`correction` or empty), lower case.
+    #[serde(default)]
+    pub charge_class: String,
+    /// FOCUS `InvoiceId` when present.
+    #[serde(default)]
+    pub invoice_id: String,
+    /// The period (`YYYY-MM`) a FOCUS correction corrects (its `ChargePeriodStart`); empty when
+    /// the line is no correction or does not say.
+    #[serde(default)]
+    pub corrects: String,
     /// What makes two lines the same line (for duplicate detection).
     #[serde(skip)]
     pub identity: String,
@@ -140,6 +156,27 @@ pub struct Reconciliation {
     pub outside: Vec<Outside>,
     /// Unknown provider names.
     pub unknown_providers: Vec<UnknownProvider>,
+    /// FOCUS corrections (`ChargeClass` `Correction`), set apart from every variance.
+    pub corrections: Vec<BilledLine>,
+    /// Billed usage per invoice, where the exports name invoices (`InvoiceId`).
+    pub invoices: Vec<InvoiceTotal>,
+}
+
+/// One invoice's billed lines, summed (to tie the reconciliation out against each invoice).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvoiceTotal {
+    /// The invoice id.
+    pub invoice_id: String,
+    /// The provider.
+    pub provider: String,
+    /// The file it was read from (an invoice met again in another file is COST007).
+    pub source: String,
+    /// The billing periods its lines are in.
+    pub periods: Vec<String>,
+    /// Every line of it, unallocatable and corrections included, in the ledger currency.
+    pub billed: f64,
+    /// How many lines.
+    pub lines: usize,
 }
 
 /// Rows and lines for tests.
@@ -172,6 +209,7 @@ pub(crate) mod fixtures {
             open: false,
             identity: format!("{provider}|{period}|{category}|{dollars}"),
             more_pages: false,
+            ..BilledLine::default()
         }
     }
 }

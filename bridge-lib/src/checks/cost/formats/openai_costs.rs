@@ -9,7 +9,7 @@ use crate::{Error, Result};
 use serde_json::Value;
 
 /// How its buckets and results read.
-pub const API: CostApi = CostApi { bucket_days, line };
+pub const API: CostApi = CostApi { provider: "openai", bucket_days, line };
 
 fn bucket_days(name: &str, at: &str, b: &Value) -> Result<(i64, i64)> {
     let secs = |k: &str| b.get(k).and_then(|x| x.as_i64().or_else(|| x.as_str()?.parse().ok()));
@@ -36,5 +36,6 @@ fn line(name: &str, loc: &str, r: &Value) -> Result<BilledLine> {
     let text = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let description =
         [text("line_item"), text("project_id")].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
-    cost_api::line(name, loc, "openai", micros, currency, description)
+    let line = cost_api::line(name, loc, "openai", micros, currency, description)?;
+    Ok(BilledLine { model: text("line_item"), account: text("project_id"), ..line })
 }

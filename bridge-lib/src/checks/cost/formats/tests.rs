@@ -3,7 +3,6 @@
 use super::tabular::Table;
 use super::*;
 use crate::config::CostConfig;
-use polars::prelude::*;
 
 fn read_tabular(name: &str, t: &Table) -> Result<Vec<BilledLine>> {
     read_export(name, &Export::Table(t.clone()))
@@ -41,7 +40,7 @@ fn table(csv: &str) -> Table {
             columns[i].push(Some(v.to_string()));
         }
     }
-    Table { names, columns, csv: true }
+    Table { names, columns, csv: true, lines: Vec::new() }
 }
 
 #[test]
@@ -117,7 +116,10 @@ fn openai_and_anthropic_json() {
         (l[0].provider.as_str(), l[0].period.as_str(), l[0].micros, l[0].currency.as_str()),
         ("openai", "2026-11", 60_000, "USD")
     );
-    assert!(l[0].open, "one day of November does not close the period");
+    let (_, page) = read_paged("o.json", &Export::json("o.json", openai).unwrap(), &CostConfig::default()).unwrap();
+    let nov2 = crate::civil::days_from_civil(2026, 11, 2);
+    let open = crate::checks::cost::completeness::judge(&[page.unwrap()], nov2).unwrap();
+    assert!(open.contains(&("openai".into(), "2026-11".into())), "one day of November does not close the period");
     let anthropic = r#"{"data":[{"starting_at":"2026-10-31T00:00:00Z","ending_at":"2026-11-01T00:00:00Z",
         "results":[{"amount":"123.45","currency":"USD","cost_type":"tokens","description":"Claude Usage"}]}],"has_more":false}"#;
     let l = read_json("a.json", anthropic).unwrap();
@@ -130,7 +132,7 @@ fn openai_and_anthropic_json() {
 }
 
 #[test]
-fn files_on_disk_empty_header_only_and_parquet() {
+fn files_on_disk_empty_and_header_only() {
     let dir = std::env::temp_dir().join(format!("bridge-billed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let empty = dir.join("empty.csv");
@@ -139,13 +141,80 @@ fn files_on_disk_empty_header_only_and_parquet() {
     let header = dir.join("header.csv");
     std::fs::write(&header, "provider,billing_period,billed_cost,currency\n").unwrap();
     assert!(read(&header, &CostConfig::default()).unwrap_err().to_string().contains("no rows"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(feature = "cost")]
+#[test]
+fn parquet_bills_read_with_polars() {
+    use polars::prelude::*;
+    let dir = std::env::temp_dir().join(format!("bridge-billed-pq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
     let mut df = df!("BilledCost" => [10.5f64], "BillingPeriodStart" => ["2026-10-01T00:00:00Z"],
                      "ServiceProviderName" => ["Cohere"], "BillingCurrency" => ["USD"])
     .unwrap();
     let pq = dir.join("focus.parquet");
     ParquetWriter::new(std::fs::File::create(&pq).unwrap()).finish(&mut df).unwrap();
-    let (l, unknown) = read(&pq, &CostConfig::default()).unwrap();
+    let (l, unknown, _) = read(&pq, &CostConfig::default()).unwrap();
     assert_eq!((l[0].micros, l[0].location.as_str()), (10_500_000, "row 1"));
     assert_eq!(unknown[0].name, "Cohere");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn lines_carry_model_account_charge_class_and_invoice() {
+    let t = table(
+        "BilledCost,BillingPeriodStart,ProviderName,BillingCurrency,SkuId,SubAccountId,ChargeClass,InvoiceId\n\
+         3,2026-11-01T00:00:00Z,OpenAI,USD,gpt-4o,proj_1,Correction,INV-7",
+    );
+    let l = &read_tabular("focus.csv", &t).unwrap()[0];
+    assert_eq!(
+        (l.model.as_str(), l.account.as_str(), l.charge_class.as_str(), l.invoice_id.as_str()),
+        ("gpt-4o", "proj_1", "correction", "INV-7")
+    );
+    let openai = r#"{"data":[{"start_time":1793491200,"end_time":1793577600,
+        "results":[{"amount":{"value":1,"currency":"usd"},"line_item":"gpt-4o-2024-08-06, input","project_id":"proj_a"}]}]}"#;
+    let l = &read_json("o.json", openai).unwrap()[0];
+    assert_eq!((l.model.as_str(), l.account.as_str()), ("gpt-4o-2024-08-06, input", "proj_a"));
+    let anthropic = r#"{"data":[{"starting_at":"2026-10-31T00:00:00Z","ending_at":"2026-11-01T00:00:00Z",
+        "results":[{"amount":"100","currency":"USD","model":"claude-sonnet-4","workspace_id":"wrkspc_1"}]}]}"#;
+    let l = &read_json("a.json", anthropic).unwrap()[0];
+    assert_eq!((l.model.as_str(), l.account.as_str()), ("claude-sonnet-4", "wrkspc_1"));
+}
+
+#[test]
+fn focus_negatives_corrections_and_marketplace_sellers() {
+    let csv = "BilledCost,BillingPeriodStart,ProviderName,PublisherName,BillingCurrency,ChargeCategory,ChargeClass,ChargePeriodStart\n\
+               -2.5,2026-11-01T00:00:00Z,OpenAI,OpenAI,USD,Usage,Correction,2026-10-05T00:00:00Z\n\
+               -1,2026-11-01T00:00:00Z,OpenAI,OpenAI,USD,Tax,,2026-11-01T00:00:00Z\n\
+               -1,2026-11-01T00:00:00Z,OpenAI,OpenAI,USD,Purchase,,2026-11-01T00:00:00Z\n\
+               7,2026-11-01T00:00:00Z,AWS Marketplace,Anthropic,USD,Usage,,2026-11-01T00:00:00Z";
+    let l = read_tabular("focus.csv", &table(csv)).unwrap();
+    assert_eq!(
+        (l[0].micros, l[0].charge_class.as_str(), l[0].corrects.as_str()),
+        (-2_500_000, "correction", "2026-10")
+    );
+    assert_eq!((l[1].micros, l[2].category.as_str(), l[2].corrects.as_str()), (-1_000_000, "purchase", ""));
+    assert_eq!(l[3].provider, "Anthropic", "the seller, a known provider, wins over the marketplace");
+    let only_provider = CostConfig { focus_provider_columns: vec!["ProviderName".into()], ..CostConfig::default() };
+    let (l, _) = read_paged("focus.csv", &Export::Table(table(csv)), &only_provider).unwrap();
+    assert_eq!(l[3].provider, "AWS Marketplace", "configured: ProviderName only");
+}
+
+#[test]
+fn compressed_bills_read_directly() {
+    use crate::checks::cost::files::testdata;
+    let dir = std::env::temp_dir().join(format!("bridge-billed-gz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = b"provider,billing_period,billed_cost,currency\nopenai,2026-10,5,USD\n";
+    let gz = dir.join("bill.csv.gz");
+    std::fs::write(&gz, testdata::gz(csv)).unwrap();
+    let zip = dir.join("focus.zip");
+    std::fs::write(&zip, testdata::zip(&[("a.csv", csv), ("b.csv", csv)])).unwrap();
+    let (l, _, _) = read(&gz, &CostConfig::default()).unwrap();
+    assert_eq!((l.len(), l[0].micros), (1, 5_000_000));
+    let (l, _, _) = read(&zip, &CostConfig::default()).unwrap();
+    assert_eq!(l.len(), 2);
+    assert!(l[1].source.ends_with("focus.zip!b.csv"), "{}", l[1].source);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -112,7 +112,7 @@ pub async fn gather(cfg: &Config) -> Result<Gathered> {
     let cost = c.clone();
     let mut g = tokio::task::spawn_blocking(move || read_files(&cost))
         .await
-        .map_err(|e| crate::Error::config(format!("the file-reading task failed: {e}"), "run it again"))??;
+        .map_err(|e| crate::Error::internal(format!("the file-reading task failed: {e}")))??;
     if c.allocated_files.is_empty() {
         if let Some(target) = cfg.admin() {
             let (rows, unknown, how) = allocated_db::aggregate(target, cfg).await?;

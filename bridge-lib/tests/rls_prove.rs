@@ -91,7 +91,10 @@ async fn an_admin_role_that_cannot_become_the_app_role_is_refused_clearly() {
     common::admin_exec(&demo, &format!("CREATE ROLE {name} LOGIN PASSWORD '{APP_PASSWORD}'")).await;
     let before = fingerprint(&demo).await;
     let (code, report, err) = prove(&demo, Some(common::url(&demo, &name, APP_PASSWORD)));
-    assert_eq!(code, 2, "{err}");
+    // a configuration error found by the check (the admin role is not a member of the app
+    // role): exit 78, as a configuration error found before the checks run
+    assert_eq!(code, 78, "{err}");
+    assert_eq!(rls(&report)["error_kind"], "config");
     let error = rls(&report)["error"].as_str().unwrap_or_default().to_string();
     assert!(error.contains(&format!("`{name}`, cannot SET ROLE `bridge_app`")), "{error}");
     assert!(error.contains(&format!("GRANT \"bridge_app\" TO \"{name}\"")), "{error}");

@@ -39,6 +39,7 @@
 //! reconciliation; [`rules`]: one function per rule and [`evaluate`]; [`outcome`]: the
 //! outcome's data. This file runs them: [`run`] and `gather`.
 
+pub mod explain;
 pub mod formats;
 pub mod model;
 pub mod outcome;

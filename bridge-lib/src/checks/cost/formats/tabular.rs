@@ -110,6 +110,10 @@ struct Columns {
     category: Option<usize>,
     description: Option<usize>,
     status: Option<usize>,
+    model: Option<usize>,
+    account: Option<usize>,
+    charge_class: Option<usize>,
+    invoice_id: Option<usize>,
 }
 
 /// Turns a table into lines, its columns found by `layout`.
@@ -132,6 +136,10 @@ pub fn read(name: &str, t: &Table, layout: &Layout) -> Result<Vec<BilledLine>> {
         category: t.find(&["ChargeCategory", "charge_category", "category"]),
         description: t.find(&["ChargeDescription", "line_item", "description"]),
         status: t.find(&["BillingPeriodStatus", "period_status", "status"]),
+        model: t.find(&["SkuId", "model", "ChargeDescription", "line_item"]),
+        account: t.find(&["SubAccountId", "account", "project_id", "workspace_id"]),
+        charge_class: t.find(&["ChargeClass"]),
+        invoice_id: t.find(&["InvoiceId", "invoice_id"]),
     };
     (0..t.rows()).map(|row| tabular_line(name, t, &cols, row)).collect()
 }
@@ -196,5 +204,9 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
         open: matches!(status.as_str(), "open" | "estimated" | "pending" | "provisional" | "draft" | "preliminary"),
         identity,
         more_pages: false,
+        model: t.get(c.model, row).to_string(),
+        account: t.get(c.account, row).to_string(),
+        charge_class: t.get(c.charge_class, row).to_lowercase(),
+        invoice_id: t.get(c.invoice_id, row).to_string(),
     })
 }

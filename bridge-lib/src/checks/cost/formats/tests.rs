@@ -149,3 +149,24 @@ fn files_on_disk_empty_header_only_and_parquet() {
     assert_eq!(unknown[0].name, "Cohere");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn lines_carry_model_account_charge_class_and_invoice() {
+    let t = table(
+        "BilledCost,BillingPeriodStart,ProviderName,BillingCurrency,SkuId,SubAccountId,ChargeClass,InvoiceId\n\
+         3,2026-11-01T00:00:00Z,OpenAI,USD,gpt-4o,proj_1,Correction,INV-7",
+    );
+    let l = &read_tabular("focus.csv", &t).unwrap()[0];
+    assert_eq!(
+        (l.model.as_str(), l.account.as_str(), l.charge_class.as_str(), l.invoice_id.as_str()),
+        ("gpt-4o", "proj_1", "correction", "INV-7")
+    );
+    let openai = r#"{"data":[{"start_time":1793491200,"end_time":1793577600,
+        "results":[{"amount":{"value":1,"currency":"usd"},"line_item":"gpt-4o-2024-08-06, input","project_id":"proj_a"}]}]}"#;
+    let l = &read_json("o.json", openai).unwrap()[0];
+    assert_eq!((l.model.as_str(), l.account.as_str()), ("gpt-4o-2024-08-06, input", "proj_a"));
+    let anthropic = r#"{"data":[{"starting_at":"2026-10-31T00:00:00Z","ending_at":"2026-11-01T00:00:00Z",
+        "results":[{"amount":"100","currency":"USD","model":"claude-sonnet-4","workspace_id":"wrkspc_1"}]}]}"#;
+    let l = &read_json("a.json", anthropic).unwrap()[0];
+    assert_eq!((l.model.as_str(), l.account.as_str()), ("claude-sonnet-4", "wrkspc_1"));
+}

@@ -36,7 +36,8 @@ fn units(m: i64) -> f64 {
 fn bars(e: &GapExplanation) -> Vec<Bar> {
     let mut out = vec![Bar { label: "allocated".into(), from: 0, to: e.allocated_micros, fill: TOTAL, computed: true }];
     let mut run = e.allocated_micros;
-    let order = [GapKind::Volume, GapKind::Rate, GapKind::Unattributed, GapKind::Timing, GapKind::Remainder, GapKind::Excluded];
+    let order =
+        [GapKind::Volume, GapKind::Rate, GapKind::Unattributed, GapKind::Timing, GapKind::Remainder, GapKind::Excluded];
     for kind in order {
         if kind == GapKind::Excluded {
             out.push(Bar { label: "billed usage".into(), from: 0, to: run, fill: TOTAL, computed: true });
@@ -57,7 +58,8 @@ fn bars(e: &GapExplanation) -> Vec<Bar> {
 /// The waterfall of one provider and period, amounts in `currency`.
 pub fn waterfall(e: &GapExplanation, currency: &str) -> Html {
     let bars = bars(e);
-    let (mut lo, mut hi) = bars.iter().fold((i64::MAX, i64::MIN), |(lo, hi), b| (lo.min(b.from.min(b.to)), hi.max(b.from.max(b.to))));
+    let (mut lo, mut hi) =
+        bars.iter().fold((i64::MAX, i64::MIN), |(lo, hi), b| (lo.min(b.from.min(b.to)), hi.max(b.from.max(b.to))));
     let floats_lo = bars.iter().filter(|b| b.fill != TOTAL).map(|b| b.from.min(b.to)).min().unwrap_or(lo);
     // when the gap is small against the totals, the axis starts near the smallest running
     // total (said in the caption) so the components stay readable
@@ -97,7 +99,8 @@ pub fn waterfall(e: &GapExplanation, currency: &str) -> Html {
         let bw = slot * 0.7;
         let from = if b.fill == TOTAL { b.from.max(lo) } else { b.from };
         let (top, bottom) = (y(from.max(b.to)), y(from.min(b.to)));
-        let delta = if b.fill == TOTAL { format!("{:.2}", units(b.to)) } else { format!("{:+.2}", units(b.to - b.from)) };
+        let delta =
+            if b.fill == TOTAL { format!("{:.2}", units(b.to)) } else { format!("{:+.2}", units(b.to - b.from)) };
         let shown = if b.computed { delta.clone() } else { "not computed".into() };
         let dash = if b.computed { "" } else { " stroke=\"#57606a\" stroke-dasharray=\"3,2\" fill-opacity=\"0.2\"" };
         let _ = write!(
@@ -149,7 +152,8 @@ pub fn waterfall(e: &GapExplanation, currency: &str) -> Html {
 pub fn explanations_html(d: &CostData) -> String {
     let mut h = String::new();
     for e in &d.explanations {
-        let _ = write!(h, "<h5>why {} {} differs</h5>{}", esc(&e.provider), esc(&e.period), waterfall(e, &d.currency).0);
+        let _ =
+            write!(h, "<h5>why {} {} differs</h5>{}", esc(&e.provider), esc(&e.period), waterfall(e, &d.currency).0);
         h.push_str("<table><thead><tr><th>component</th><th>amount</th><th>how</th></tr></thead><tbody>");
         for c in &e.components {
             let amount = if c.computed { format!("{:+.2}", units(c.micros)) } else { "—".into() };
@@ -159,10 +163,13 @@ pub fn explanations_html(d: &CostData) -> String {
         if e.volume_tenants.is_empty() {
             continue;
         }
-        h.push_str(&note("the tenants behind the volume: each model's volume shared by the tenants' share of its ledger tokens"));
+        h.push_str(&note(
+            "the tenants behind the volume: each model's volume shared by the tenants' share of its ledger tokens",
+        ));
         h.push_str("<table><thead><tr><th>tenant</th><th>volume</th><th>ledger tokens</th></tr></thead><tbody>");
         for t in &e.volume_tenants {
-            let _ = write!(h, "<tr><td>{}</td><td>{:+.2}</td><td>{}</td></tr>", esc(&t.tenant), units(t.micros), t.tokens);
+            let _ =
+                write!(h, "<tr><td>{}</td><td>{:+.2}</td><td>{}</td></tr>", esc(&t.tenant), units(t.micros), t.tokens);
         }
         h.push_str("</tbody></table>");
     }

@@ -4,7 +4,13 @@ use crate::report::data::{GapComponent, VolumeTenant};
 const M: i64 = 1_000_000;
 
 fn explanation() -> GapExplanation {
-    let c = |kind, micros, computed| GapComponent { kind, micros, computed, detail: format!("{kind:?} <why>"), items: vec![] };
+    let c = |kind, micros, computed| GapComponent {
+        kind,
+        micros,
+        computed,
+        detail: format!("{kind:?} <why>"),
+        items: vec![],
+    };
     GapExplanation {
         provider: "anthropic".into(),
         period: "2026-11".into(),
@@ -37,7 +43,9 @@ fn the_waterfall_goes_from_allocated_to_billed() {
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\"") && svg.ends_with("</svg>"));
     assert!(svg.contains("aria-label=\"cost gap waterfall anthropic 2026-11\""));
     assert_eq!(svg.matches("<rect").count(), 9 + 4, "nine bars and four legend keys");
-    for label in ["allocated", "volume", "rate", "unattributed", "timing", "remainder", "billed usage", "excluded", "billed"] {
+    for label in
+        ["allocated", "volume", "rate", "unattributed", "timing", "remainder", "billed usage", "excluded", "billed"]
+    {
         assert!(svg.contains(&format!("rotate(-30)\" text-anchor=\"end\">{label}</text>")), "{label}");
     }
     assert!(svg.contains("+30.00") && svg.contains("-2.00") && svg.contains("not computed"), "{svg}");
@@ -48,7 +56,9 @@ fn the_waterfall_goes_from_allocated_to_billed() {
 
 #[test]
 fn axis_labels_stay_below_the_caption_and_legend() {
-    for e in [explanation(), GapExplanation { allocated_micros: 10_000 * M, billed_micros: 10_038 * M, ..explanation() }] {
+    for e in
+        [explanation(), GapExplanation { allocated_micros: 10_000 * M, billed_micros: 10_038 * M, ..explanation() }]
+    {
         let svg = waterfall(&e, "EUR").0;
         let ticks = ys(&svg, "text-anchor=\"end\">");
         assert!(ticks.len() >= 5 && ticks.iter().all(|y| *y >= TOP), "{ticks:?}");

@@ -39,7 +39,9 @@ async fn query(target: &DbTarget, cfg: &Config) -> Result<LedgerUsage> {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    for (var, col) in [("BRIDGE_COST_COL_INPUT_TOKENS", &x.input_tokens), ("BRIDGE_COST_COL_OUTPUT_TOKENS", &x.output_tokens)] {
+    for (var, col) in
+        [("BRIDGE_COST_COL_INPUT_TOKENS", &x.input_tokens), ("BRIDGE_COST_COL_OUTPUT_TOKENS", &x.output_tokens)]
+    {
         if !cols.contains(col) {
             return Err(Error::config(
                 format!("ledger table `{}` has no column `{col}`", c.table),
@@ -49,7 +51,8 @@ async fn query(target: &DbTarget, cfg: &Config) -> Result<LedgerUsage> {
     }
     let q = |s: &str| quote_ident(s);
     let (t, p, m, tm, cost) = (q(&k.tenant), q(&k.provider), q(&k.model), q(&k.time), q(&k.cost));
-    let tokens = format!("coalesce({}, 0)::numeric + coalesce({}, 0)::numeric", q(&x.input_tokens), q(&x.output_tokens));
+    let tokens =
+        format!("coalesce({}, 0)::numeric + coalesce({}, 0)::numeric", q(&x.input_tokens), q(&x.output_tokens));
     let table = quote_qualified(&c.table);
     let days_sql = format!(
         "SELECT {p}::text, {m}::text, to_char(date_trunc('day', {tm}), 'YYYY-MM-DD'), sum({tokens})::text, count(*),
@@ -65,15 +68,19 @@ async fn query(target: &DbTarget, cfg: &Config) -> Result<LedgerUsage> {
         .await
         .map_err(|e| Error::query(format!("asking whether row-level security applies to {table}"), &e))?
         .get(0);
-    let contexts = if rls { crate::tenant::ids(&tx, &cfg.tenancy).await?.into_iter().map(Some).collect() } else { vec![None] };
+    let contexts =
+        if rls { crate::tenant::ids(&tx, &cfg.tenancy).await?.into_iter().map(Some).collect() } else { vec![None] };
     let (mut days, mut tenants) = (Vec::new(), Vec::new());
     for id in &contexts {
         if let Some(id) = id {
             cfg.tenancy.context.set(&tx, id).await?;
         }
-        let what = |s: &str| format!("{s} of {table}{}", id.as_ref().map(|i| format!(" for tenant {i}")).unwrap_or_default());
+        let what =
+            |s: &str| format!("{s} of {table}{}", id.as_ref().map(|i| format!(" for tenant {i}")).unwrap_or_default());
         days.extend(tx.query(&days_sql, &[]).await.map_err(|e| Error::query(what("summing the tokens per day"), &e))?);
-        tenants.extend(tx.query(&tenants_sql, &[]).await.map_err(|e| Error::query(what("summing the tokens per tenant"), &e))?);
+        tenants.extend(
+            tx.query(&tenants_sql, &[]).await.map_err(|e| Error::query(what("summing the tokens per tenant"), &e))?,
+        );
     }
     tx.rollback().await.map_err(|e| Error::query("rolling back", &e))?;
     let num = |s: Option<String>| s.and_then(|s| s.split('.').next().and_then(|n| n.parse::<u64>().ok())).unwrap_or(0);
@@ -94,7 +101,14 @@ async fn query(target: &DbTarget, cfg: &Config) -> Result<LedgerUsage> {
     Ok(LedgerUsage {
         days: by_day
             .into_iter()
-            .map(|((provider, model, day), (tokens, events, micros))| LedgerDay { provider, model, day, tokens, events, micros })
+            .map(|((provider, model, day), (tokens, events, micros))| LedgerDay {
+                provider,
+                model,
+                day,
+                tokens,
+                events,
+                micros,
+            })
             .collect(),
         tenants: by_tenant
             .into_iter()

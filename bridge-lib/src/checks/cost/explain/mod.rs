@@ -45,19 +45,21 @@ pub fn explain(g: &Gathered, r: &Reconciliation, c: &CostConfig, inputs: &Inputs
 }
 
 /// The billed usage lines as the reconciliation counts them: each line once, in the ledger
-/// currency, unallocatable categories left out.
+/// currency, unallocatable categories and corrections left out.
 pub fn bill_items(billed: &[BilledLine], c: &CostConfig) -> Vec<BillItem> {
     let mut seen = BTreeSet::new();
     billed
         .iter()
         .filter(|l| seen.insert((l.source.as_str(), l.identity.as_str())))
         .filter(|l| l.currency.eq_ignore_ascii_case(&c.currency) && !c.unallocatable.contains(&l.category))
+        // a correction restates another period: it is no usage of this one
+        .filter(|l| l.charge_class != "correction")
         .map(|l| BillItem {
             provider: l.provider.clone(),
             period: l.period.clone(),
             micros: l.micros,
-            model: String::new(),
-            account: String::new(),
+            model: l.model.clone(),
+            account: l.account.clone(),
         })
         .collect()
 }
@@ -67,7 +69,12 @@ fn micros(units: f64) -> i64 {
 }
 
 /// One provider and period: its components and the remainder.
-pub fn explain_one(v: &VarianceRow, bill: &[&BillItem], excluded_lines: &[&BilledLine], inputs: &Inputs) -> GapExplanation {
+pub fn explain_one(
+    v: &VarianceRow,
+    bill: &[&BillItem],
+    excluded_lines: &[&BilledLine],
+    inputs: &Inputs,
+) -> GapExplanation {
     let (allocated, usage_billed, excl) = (micros(v.allocated), micros(v.billed), micros(v.unallocatable));
     let gap = usage_billed + excl - allocated;
     let (unattr, skip) = unattributed::unattributed(&v.provider, bill, &inputs.accounts);
@@ -103,7 +110,11 @@ fn remainder(gap: i64, parts: &[GapComponent], unsplit: Vec<GapItem>) -> GapComp
     let mut items = unsplit;
     let other = rest - items.iter().map(|i| i.micros).sum::<i64>();
     if other != 0 {
-        let detail = if not.is_empty() { "not matched by any component".to_string() } else { format!("includes what {} would explain", not.join(", ")) };
+        let detail = if not.is_empty() {
+            "not matched by any component".to_string()
+        } else {
+            format!("includes what {} would explain", not.join(", "))
+        };
         items.push(GapItem { label: "unattributed by the components".into(), micros: other, detail });
     }
     items.sort_by_key(|i| std::cmp::Reverse(i.micros.abs()));

@@ -107,7 +107,7 @@ pub fn model_key(raw: &str) -> String {
     let s = raw.split(',').next().unwrap_or("").trim().to_lowercase();
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     let b = s.as_bytes();
-    if b.len() > 11 && b[b.len() - 11] == b'-' && b[b.len() - 8] == b'-' && b[b.len() - 3] == b'-' {
+    if b.len() > 11 && b[b.len() - 11] == b'-' && b[b.len() - 6] == b'-' && b[b.len() - 3] == b'-' {
         let tail = &s[s.len() - 10..];
         if digits(&tail[..4]) && digits(&tail[5..7]) && digits(&tail[8..]) {
             return s[..s.len() - 11].to_string();

@@ -61,7 +61,13 @@ fn components_and_remainder_sum_exactly_to_the_gap() {
                     micros: rng.next(30_000_000) as i64,
                 })
                 .collect(),
-            tenants: vec![LedgerTenant { tenant: "t0".into(), provider: "openai".into(), model: "m".into(), period: "2026-10".into(), tokens: 5 }],
+            tenants: vec![LedgerTenant {
+                tenant: "t0".into(),
+                provider: "openai".into(),
+                model: "m".into(),
+                period: "2026-10".into(),
+                tokens: 5,
+            }],
         };
         let r = reconcile(&g, &c);
         let i = inputs(usage.ok_or_else(|| "BRIDGE_USAGE_FILES is not set".to_string()), Ok(ledger));

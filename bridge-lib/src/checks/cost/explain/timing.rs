@@ -31,7 +31,9 @@ pub fn timing(
     usage: &Result<Vec<UsageRow>, String>,
     ledger: &Result<LedgerUsage, String>,
 ) -> (GapComponent, Option<i64>) {
-    let not = |detail: String| (GapComponent { kind: GapKind::Timing, micros: 0, computed: false, detail, items: vec![] }, None);
+    let not = |detail: String| {
+        (GapComponent { kind: GapKind::Timing, micros: 0, computed: false, detail, items: vec![] }, None)
+    };
     let Some((start, end)) = period_days(period) else {
         return not(format!("not computed: `{period}` is not a month"));
     };
@@ -43,7 +45,9 @@ pub fn timing(
         (Some(r), _) => (r.min(end), format!("the usage export reaches {}", date(r.min(end) - 1))),
         (None, _) if !open => (end, "the bill is final for the whole month".to_string()),
         (None, Err(why)) => return not(format!("not computed: the period is open and {why}")),
-        (None, Ok(_)) => return not(format!("not computed: the period is open and no usage export covers {provider} {period}")),
+        (None, Ok(_)) => {
+            return not(format!("not computed: the period is open and no usage export covers {provider} {period}"))
+        }
     };
     let days = ledger.as_ref().ok().map(|l| l.days.iter().filter(|d| d.provider == provider).collect::<Vec<_>>());
     let edge = days
@@ -51,12 +55,18 @@ pub fn timing(
         .map(|ds| {
             let e: Vec<_> = ds.iter().filter(|d| d.day == start || d.day == end - 1).collect();
             let (n, m) = (e.iter().map(|d| d.events).sum::<u64>(), e.iter().map(|d| d.micros).sum::<i64>());
-            format!("; {n} ledger events ({:.2}) on the month's first and last day, which a clock skew would move", m as f64 / 1e6)
+            format!(
+                "; {n} ledger events ({:.2}) on the month's first and last day, which a clock skew would move",
+                m as f64 / 1e6
+            )
         })
         .unwrap_or_default();
     if cutoff >= end {
         let detail = format!("{how}: no ledger usage falls after the bill's cut-off{edge}");
-        return (GapComponent { kind: GapKind::Timing, micros: 0, computed: true, detail, items: vec![] }, Some(cutoff));
+        return (
+            GapComponent { kind: GapKind::Timing, micros: 0, computed: true, detail, items: vec![] },
+            Some(cutoff),
+        );
     }
     let Some(days) = days else {
         let why = ledger.as_ref().err().cloned().unwrap_or_default();
@@ -73,10 +83,8 @@ pub fn timing(
             detail: format!("{events} ledger events after the bill's cut-off"),
         }]
     };
-    let detail = format!(
-        "{how}: the ledger has {events} events ({:.2}) after it, not billed yet{edge}",
-        micros as f64 / 1e6
-    );
+    let detail =
+        format!("{how}: the ledger has {events} events ({:.2}) after it, not billed yet{edge}", micros as f64 / 1e6);
     (GapComponent { kind: GapKind::Timing, micros: -micros, computed: true, detail, items }, Some(cutoff))
 }
 
@@ -86,12 +94,25 @@ mod tests {
     use super::*;
 
     fn usage_until(day: i64) -> Result<Vec<UsageRow>, String> {
-        Ok(vec![UsageRow { provider: "openai".into(), period: "2026-10".into(), start_day: day - 1, end_day: day, ..Default::default() }])
+        Ok(vec![UsageRow {
+            provider: "openai".into(),
+            period: "2026-10".into(),
+            start_day: day - 1,
+            end_day: day,
+            ..Default::default()
+        }])
     }
 
     fn ledger() -> Result<LedgerUsage, String> {
         let (start, _) = period_days("2026-10").unwrap();
-        let day = |d: i64, micros: i64| LedgerDay { provider: "openai".into(), model: "m".into(), day: start + d, tokens: 10, events: 2, micros };
+        let day = |d: i64, micros: i64| LedgerDay {
+            provider: "openai".into(),
+            model: "m".into(),
+            day: start + d,
+            tokens: 10,
+            events: 2,
+            micros,
+        };
         Ok(LedgerUsage { days: vec![day(0, 1_000_000), day(20, 2_000_000), day(25, 3_000_000)], tenants: vec![] })
     }
 

@@ -14,9 +14,14 @@ pub fn unattributed(provider: &str, bill: &[&BillItem], accounts: &[String]) -> 
         *by.entry(&b.account).or_default() += b.micros;
     }
     let money = |m: i64| format!("{:.2}", m as f64 / 1e6);
-    let list = |v: &BTreeMap<&str, i64>| v.iter().map(|(a, m)| format!("{a} {}", money(*m))).collect::<Vec<_>>().join(", ");
-    let mk = |micros, computed, detail: String, items| {
-        GapComponent { kind: GapKind::Unattributed, micros, computed, detail, items }
+    let list =
+        |v: &BTreeMap<&str, i64>| v.iter().map(|(a, m)| format!("{a} {}", money(*m))).collect::<Vec<_>>().join(", ");
+    let mk = |micros, computed, detail: String, items| GapComponent {
+        kind: GapKind::Unattributed,
+        micros,
+        computed,
+        detail,
+        items,
     };
     if accounts.is_empty() {
         return match by.len() {
@@ -36,12 +41,15 @@ pub fn unattributed(provider: &str, bill: &[&BillItem], accounts: &[String]) -> 
             ),
         };
     }
-    let outside: BTreeMap<&str, i64> =
-        by.into_iter().filter(|(a, _)| !metered(accounts, provider, a)).collect();
+    let outside: BTreeMap<&str, i64> = by.into_iter().filter(|(a, _)| !metered(accounts, provider, a)).collect();
     let total: i64 = outside.values().sum();
     let mut items: Vec<GapItem> = outside
         .iter()
-        .map(|(a, m)| GapItem { label: (*a).to_string(), micros: *m, detail: "billed, not in BRIDGE_COST_ACCOUNTS".into() })
+        .map(|(a, m)| GapItem {
+            label: (*a).to_string(),
+            micros: *m,
+            detail: "billed, not in BRIDGE_COST_ACCOUNTS".into(),
+        })
         .collect();
     items.sort_by_key(|i| std::cmp::Reverse(i.micros.abs()));
     let detail = if outside.is_empty() {
@@ -58,7 +66,13 @@ mod tests {
     use super::*;
 
     fn item(account: &str, dollars: i64) -> BillItem {
-        BillItem { provider: "openai".into(), period: "2026-10".into(), micros: dollars * 1_000_000, account: account.into(), ..Default::default() }
+        BillItem {
+            provider: "openai".into(),
+            period: "2026-10".into(),
+            micros: dollars * 1_000_000,
+            account: account.into(),
+            ..Default::default()
+        }
     }
 
     #[test]

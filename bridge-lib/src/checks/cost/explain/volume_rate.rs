@@ -122,7 +122,8 @@ pub fn volume_rate(
         } else if a.has_usage && a.ledger_tokens == 0 && a.alloc == 0 {
             (a.billed, "the ledger has no usage of it".to_string())
         } else {
-            let why = if a.has_usage { "the ledger has its cost but no tokens" } else { "no usage export row names it" };
+            let why =
+                if a.has_usage { "the ledger has its cost but no tokens" } else { "no usage export row names it" };
             unsplit.push(GapItem { label, micros: a.billed - a.alloc, detail: why.into() });
             continue;
         };

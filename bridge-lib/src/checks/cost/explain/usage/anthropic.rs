@@ -19,7 +19,11 @@ pub(super) fn bucket_days(name: &str, at: &str, b: &Value) -> Result<(i64, i64)>
     let end = match field("ending_at") {
         Some(t) => {
             let day = days_of_iso(t).ok_or_else(|| {
-                Error::input(format!("{name}, {at}, field `ending_at`"), "not an RFC 3339 time", "keep the API's ending_at")
+                Error::input(
+                    format!("{name}, {at}, field `ending_at`"),
+                    "not an RFC 3339 time",
+                    "keep the API's ending_at",
+                )
             })?;
             day + i64::from(t.get(11..19).is_some_and(|hms| hms != "00:00:00"))
         }

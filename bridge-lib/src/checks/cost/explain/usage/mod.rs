@@ -37,9 +37,8 @@ pub fn read_files(paths: &[PathBuf], known: &[String]) -> Result<Vec<UsageRow>> 
 
 /// Reads one usage export body (`name` is its file, for messages).
 pub fn read(name: &str, text: &str) -> Result<Vec<UsageRow>> {
-    let v: Value = serde_json::from_str(text).map_err(|e| {
-        Error::input(name, format!("not valid JSON: {e}"), "save the usage API's response body as-is")
-    })?;
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| Error::input(name, format!("not valid JSON: {e}"), "save the usage API's response body as-is"))?;
     let buckets = v.get("data").and_then(Value::as_array).filter(|b| !b.is_empty()).ok_or_else(|| {
         Error::input(
             name,
@@ -48,7 +47,11 @@ pub fn read(name: &str, text: &str) -> Result<Vec<UsageRow>> {
         )
     })?;
     let first = &buckets[0];
-    let cost = first.get("results").and_then(Value::as_array).and_then(|r| r.first()).is_some_and(|r| r.get("amount").is_some());
+    let cost = first
+        .get("results")
+        .and_then(Value::as_array)
+        .and_then(|r| r.first())
+        .is_some_and(|r| r.get("amount").is_some());
     if cost {
         return Err(Error::input(
             format!("{name}, data[0].results[0]"),

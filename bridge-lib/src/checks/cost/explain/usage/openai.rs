@@ -12,7 +12,11 @@ use serde_json::Value;
 pub(super) fn bucket_days(name: &str, at: &str, b: &Value) -> Result<(i64, i64)> {
     let secs = |k: &str| b.get(k).and_then(|x| x.as_i64().or_else(|| x.as_str()?.parse().ok()));
     let start = secs("start_time").ok_or_else(|| {
-        Error::input(format!("{name}, {at}, field `start_time`"), "not a Unix time", "keep the API's start_time (seconds)")
+        Error::input(
+            format!("{name}, {at}, field `start_time`"),
+            "not a Unix time",
+            "keep the API's start_time (seconds)",
+        )
     })?;
     let end = secs("end_time").unwrap_or(start + 86_400);
     Ok((start.div_euclid(86_400), (end + 86_399).div_euclid(86_400)))

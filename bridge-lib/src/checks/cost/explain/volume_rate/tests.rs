@@ -4,7 +4,13 @@ use super::*;
 const M: i64 = 1_000_000;
 
 fn bill(model: &str, dollars: i64) -> BillItem {
-    BillItem { provider: "anthropic".into(), period: "2026-11".into(), micros: dollars * M, model: model.into(), ..Default::default() }
+    BillItem {
+        provider: "anthropic".into(),
+        period: "2026-11".into(),
+        micros: dollars * M,
+        model: model.into(),
+        ..Default::default()
+    }
 }
 
 fn usage(model: &str, tokens: u64) -> UsageRow {
@@ -76,7 +82,11 @@ fn rate_fires() {
     let l = ledger(&[("acme", "claude-haiku-3.5", 1000, 8 * M)]);
     let vr = run(&[bill("claude-haiku-3.5", 10)], Ok(vec![usage("claude-haiku-3.5", 1000)]), Ok(l));
     assert_eq!((vr.volume.micros, vr.rate.micros), (0, 2 * M));
-    assert!(vr.rate.items[0].detail.contains("billed 10.0000 per million tokens"), "{:?}", vr.rate.items);
+    assert!(
+        vr.rate.items[0].detail.contains("billed 10000.0000 per million tokens, the ledger's implied price 8000.0000"),
+        "{:?}",
+        vr.rate.items
+    );
 }
 
 #[test]

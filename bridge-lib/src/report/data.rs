@@ -117,8 +117,8 @@ pub struct CostData {
     /// The per-tenant breakdown: tenant, provider, model, period.
     pub tenants: Vec<TenantCost>,
     /// Why each provider and period outside the pass band differs: the gap split into
-    /// components (absent in data written before the split existed).
-    #[serde(default)]
+    /// components (absent when every provider and period is inside the band).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub explanations: Vec<GapExplanation>,
 }
 

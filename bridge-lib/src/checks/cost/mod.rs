@@ -37,7 +37,8 @@
 //! provider export format behind [`ExportFormat`]; `ledger` and `allocated_db`: the allocated
 //! side from files or the database; [`providers`]: provider names; [`reconcile()`]: the pure
 //! reconciliation; [`rules`]: one function per rule and [`evaluate`]; [`outcome`]: the
-//! outcome's data. This file runs them: [`run`] and `gather`.
+//! outcome's data; [`explain`]: why a provider and period outside the band differs. This file
+//! runs them: [`run`] and `gather`.
 
 pub mod explain;
 pub mod formats;
@@ -91,8 +92,9 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
 async fn run_engine(cfg: &Config) -> Result<CheckOutcome> {
     let g = gather(cfg).await?;
     let r = reconcile(&g, &cfg.cost);
-    let findings = evaluate(&r);
-    Ok(CheckOutcome::from_findings(CheckId::Cost, findings).with_data(outcome_data(&g, &r, cfg.cost.top_tenants)))
+    let (mut findings, mut data) = (evaluate(&r), outcome_data(&g, &r, cfg.cost.top_tenants));
+    explain::apply(cfg, &g, &r, &mut findings, &mut data).await?;
+    Ok(CheckOutcome::from_findings(CheckId::Cost, findings).with_data(data))
 }
 
 #[cfg(not(feature = "cost"))]

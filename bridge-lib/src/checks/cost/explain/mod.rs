@@ -132,7 +132,7 @@ fn remainder(gap: i64, parts: &[GapComponent], unsplit: Vec<GapItem>) -> GapComp
 
 /// Runs the split for a reconciled configuration: reads its inputs, explains every provider
 /// and period outside the band, adds each explanation to its variance finding's evidence and
-/// the whole split to the outcome's data (`explanations`).
+/// the whole split to the outcome's data (`explanations`, absent when there is none).
 pub async fn apply(
     cfg: &crate::config::Config,
     g: &Gathered,
@@ -143,7 +143,9 @@ pub async fn apply(
     let inputs = gather::inputs(cfg).await?;
     let explanations = explain(g, r, &cfg.cost, &inputs);
     annotate(findings, &explanations, &r.currency);
-    data["explanations"] = serde_json::json!(explanations);
+    if !explanations.is_empty() {
+        data["explanations"] = serde_json::json!(explanations);
+    }
     Ok(())
 }
 

@@ -3,7 +3,6 @@
 use super::tabular::Table;
 use super::*;
 use crate::config::CostConfig;
-use polars::prelude::*;
 
 fn read_tabular(name: &str, t: &Table) -> Result<Vec<BilledLine>> {
     read_export(name, &Export::Table(t.clone()))
@@ -41,7 +40,7 @@ fn table(csv: &str) -> Table {
             columns[i].push(Some(v.to_string()));
         }
     }
-    Table { names, columns, csv: true }
+    Table { names, columns, csv: true, lines: Vec::new() }
 }
 
 #[test]
@@ -130,7 +129,7 @@ fn openai_and_anthropic_json() {
 }
 
 #[test]
-fn files_on_disk_empty_header_only_and_parquet() {
+fn files_on_disk_empty_and_header_only() {
     let dir = std::env::temp_dir().join(format!("bridge-billed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let empty = dir.join("empty.csv");
@@ -139,6 +138,15 @@ fn files_on_disk_empty_header_only_and_parquet() {
     let header = dir.join("header.csv");
     std::fs::write(&header, "provider,billing_period,billed_cost,currency\n").unwrap();
     assert!(read(&header, &CostConfig::default()).unwrap_err().to_string().contains("no rows"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(feature = "cost")]
+#[test]
+fn parquet_bills_read_with_polars() {
+    use polars::prelude::*;
+    let dir = std::env::temp_dir().join(format!("bridge-billed-pq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
     let mut df = df!("BilledCost" => [10.5f64], "BillingPeriodStart" => ["2026-10-01T00:00:00Z"],
                      "ServiceProviderName" => ["Cohere"], "BillingCurrency" => ["USD"])
     .unwrap();

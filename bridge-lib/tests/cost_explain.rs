@@ -55,7 +55,6 @@ async fn the_broken_demo_gap_is_mostly_dropped_volume() {
     let d: CostData = parse(&o.data).expect("data").expect("typed");
     assert_eq!(d.explanations.len(), 1, "only anthropic 2026-11 is outside the band: {:#?}", d.explanations);
     let e = &d.explanations[0];
-    eprintln!("{e:#?}");
     assert_eq!((e.provider.as_str(), e.period.as_str()), ("anthropic", "2026-11"));
     assert_eq!(e.components.iter().map(|c| c.micros).sum::<i64>(), e.gap_micros, "exact");
     let get = |k: GapKind| e.components.iter().find(|c| c.kind == k).unwrap();

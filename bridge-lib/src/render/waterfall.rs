@@ -19,6 +19,7 @@ const UP: &str = "#bc4c00";
 const DOWN: &str = "#0969da";
 const TOTAL: &str = "#57606a";
 const REST: &str = "#8c959f";
+const ZERO: &str = "#d0d7de";
 
 struct Bar {
     label: String,
@@ -45,6 +46,7 @@ fn bars(e: &GapExplanation) -> Vec<Bar> {
         let Some(c) = e.components.iter().find(|c| c.kind == kind) else { continue };
         let fill = match (kind, c.micros >= 0) {
             (GapKind::Remainder, _) => REST,
+            _ if c.micros == 0 => ZERO,
             (_, true) => UP,
             (_, false) => DOWN,
         };

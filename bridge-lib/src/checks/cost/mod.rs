@@ -17,7 +17,9 @@
 //!
 //! **Evidence.** The variance table per provider and period (allocated, billed, excluded,
 //! variance, band), the excluded lines with file and row, the per-tenant breakdown and the top
-//! tenants by cost (in the outcome's data, for the notebook's charts).
+//! tenants by cost (in the outcome's data, for the notebook's charts). For a provider and
+//! period outside the pass band, why: the gap split into volume, rate, unattributed, timing,
+//! excluded and a remainder ([`explain`]), in the variance finding's evidence and the data.
 //!
 //! **Remedy.** Find what the ledger misses (compare request and token counts with the
 //! provider's usage export for the period), fix the metering, then re-run.

@@ -1,5 +1,6 @@
-//! Readiness check #2 against a real PostgreSQL and the shipped provider exports.
-#![cfg(feature = "cost")]
+//! Readiness check #2 against a real PostgreSQL and the shipped provider exports. The
+//! database route with CSV and JSON bills needs no polars; the tests that read ledger files
+//! need the `cost` feature.
 
 mod common;
 
@@ -115,4 +116,62 @@ async fn nothing_billed_is_a_skip_that_says_what_to_set() {
     let o = run_check(&cfg, CheckId::Cost).await;
     assert_eq!(o.status, CheckStatus::Skip);
     assert!(o.findings[0].remedy.as_deref().unwrap().contains("BRIDGE_BILLED_FILES"));
+}
+
+/// A ledger table `name` (float8 costs) with `rows` of (tenant, time as written, cost).
+async fn ledger_table(demo: &bridge_lib::demo::Demo, name: &str, rows: &[(&str, &str, &str)]) {
+    let values: Vec<String> =
+        rows.iter().map(|(t, at, cost)| format!("('{t}', 'openai', 'gpt-4o', '{at}'::timestamptz, {cost})")).collect();
+    common::admin_exec(
+        demo,
+        &format!(
+            "CREATE TABLE {name} (tenant_id text, provider text, model text, occurred_at timestamptz, cost_usd float8);
+             INSERT INTO {name} VALUES {};",
+            values.join(", ")
+        ),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_database_sums_exactly_and_rounds_once() {
+    let demo = common::demo(Variant::Clean).await;
+    // 1000 calls at 0.0000015: rounded per row to micro-units that is 2000, summed exactly 1500
+    let rows: Vec<(&str, &str, &str)> = (0..1000).map(|_| ("acme", "2026-10-05T00:00:00Z", "0.0000015")).collect();
+    ledger_table(&demo, "exact_ledger", &rows).await;
+    let mut cfg = demo.config();
+    cfg.cost.table = "exact_ledger".into();
+    let g = bridge_lib::checks::cost::gather(&cfg).await.unwrap();
+    assert_eq!(g.allocated.iter().map(|a| a.micros).collect::<Vec<_>>(), vec![1500], "{:?}", g.allocated);
+}
+
+#[cfg(feature = "cost")]
+#[tokio::test]
+async fn utc_offsets_give_the_same_months_through_the_database_and_files() {
+    let demo = common::demo(Variant::Clean).await;
+    let rows = [
+        ("acme", "2026-10-01T03:00:00+05:30", "1"),  // September 30 in UTC
+        ("acme", "2026-10-31T22:00:00-05:00", "10"), // November 1 in UTC
+        ("acme", "2026-10-15 12:00:00+02", "100"),
+        ("acme", "2026-11-01T00:00:00Z", "1000"),
+    ];
+    ledger_table(&demo, "tz_ledger", &rows).await;
+    let mut cfg = demo.config();
+    cfg.cost.table = "tz_ledger".into();
+    let by_db = bridge_lib::checks::cost::gather(&cfg).await.unwrap().allocated;
+    let dir = std::env::temp_dir().join(format!("bridge-tz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("tz.csv");
+    let body: String = rows.iter().map(|(t, at, c)| format!("{t},openai,gpt-4o,{at},{c}\n")).collect();
+    std::fs::write(&csv, format!("tenant_id,provider,model,occurred_at,cost_usd\n{body}")).unwrap();
+    cfg.cost.allocated_files = vec![csv];
+    let by_file = bridge_lib::checks::cost::gather(&cfg).await.unwrap().allocated;
+    let months = |rows: &[bridge_lib::checks::cost::AllocatedRow]| {
+        rows.iter().map(|r| (r.period.clone(), r.micros)).collect::<Vec<_>>()
+    };
+    let want =
+        vec![("2026-09".to_string(), 1_000_000), ("2026-10".into(), 100_000_000), ("2026-11".into(), 1_010_000_000)];
+    assert_eq!(months(&by_db), want);
+    assert_eq!(months(&by_file), want);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -37,11 +37,14 @@ pub async fn aggregate(target: &DbTarget, cfg: &Config) -> Result<(Vec<Allocated
     );
     let bad = format!("{cost} IS NULL OR {tm} IS NULL OR {cost}::float8 < 0 OR {cost}::float8 = 'NaN'::float8");
     // per row only date_trunc (cheap) and the bad-row test; the month is formatted per group. A
-    // bad row fails the check below, so the sum need not leave it out.
+    // bad row fails the check below, so the sum need not leave it out. The sum is numeric, exact
+    // whatever the column's type (a float8 cost is converted row by row, not summed in float),
+    // and rounded once, to micro-units, when it is read. The month is UTC: the transaction's
+    // TimeZone is UTC, so date_trunc cuts a timestamptz at UTC month boundaries.
     let sql = format!(
         "SELECT tenant, provider, model, to_char(month, 'YYYY-MM'), total::text, events, bad
            FROM (SELECT {t}::text AS tenant, {p}::text AS provider, {m}::text AS model,
-                        date_trunc('month', {tm}) AS month, coalesce(sum({cost}), 0)::numeric AS total,
+                        date_trunc('month', {tm}) AS month, coalesce(sum({cost}::numeric), 0) AS total,
                         count(*) AS events, count(*) FILTER (WHERE {bad}) AS bad
                    FROM {table} GROUP BY 1, 2, 3, 4) per_month"
     );

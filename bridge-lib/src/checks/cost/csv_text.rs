@@ -75,6 +75,7 @@ fn scan<R: Read>(name: &str, r: R, mut row: impl FnMut(u64, Vec<String>) -> Resu
     let mut rec = csv::ByteRecord::new();
     let mut header: Option<Vec<String>> = None;
     let mut rows = 0u64;
+    let mut open_at = None;
     loop {
         let start = rd.position().clone();
         let more = rd.read_byte_record(&mut rec).map_err(|e| {
@@ -93,13 +94,12 @@ fn scan<R: Read>(name: &str, r: R, mut row: impl FnMut(u64, Vec<String>) -> Resu
             ));
         }
         // a quote never closed runs to the end of the file: that row then spans several lines
-        if rd.is_done() && rec.iter().any(|f| f.contains(&b'\n') || f.contains(&b'\r')) {
-            return Err(Error::input(
-                at(name, line),
-                "a quote opened on this line is never closed",
-                "close the quote, or export the file again",
-            ));
+        // and has too few fields, or it is the last row
+        let multiline = rec.iter().any(|f| f.contains(&b'\n') || f.contains(&b'\r'));
+        if multiline && header.as_ref().is_some_and(|h| h.len() != rec.len()) {
+            return Err(open_quote(name, line));
         }
+        open_at = multiline.then_some(line);
         let fields = fields(name, line, &rec, header.as_deref())?;
         match &header {
             None => {
@@ -119,6 +119,9 @@ fn scan<R: Read>(name: &str, r: R, mut row: impl FnMut(u64, Vec<String>) -> Resu
             }
         }
     }
+    if let Some(line) = open_at {
+        return Err(open_quote(name, line));
+    }
     match header {
         None => Err(Error::input(name, "the file is empty", "export it again; a valid export has a header and rows")),
         Some(_) if rows == 0 => {
@@ -126,6 +129,14 @@ fn scan<R: Read>(name: &str, r: R, mut row: impl FnMut(u64, Vec<String>) -> Resu
         }
         Some(h) => Ok(h),
     }
+}
+
+fn open_quote(name: &str, line: u64) -> Error {
+    Error::input(
+        at(name, line),
+        "a quote opened on this line is never closed",
+        "close the quote, or export the file again",
+    )
 }
 
 fn ragged(name: &str, line: u64, got: usize, want: usize) -> Error {
@@ -211,5 +222,7 @@ pub fn diagnose<R: Read>(name: &str, r: R) -> Result<()> {
     scan(name, r, |_, _| Ok(())).map(|_| ())
 }
 
+#[cfg(test)]
+pub(crate) mod corpus;
 #[cfg(test)]
 mod tests;

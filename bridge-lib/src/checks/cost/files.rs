@@ -137,4 +137,6 @@ fn unzip(name: &str, b: &[u8], cap: u64) -> Result<Vec<Member>> {
 }
 
 #[cfg(test)]
+pub(crate) mod testdata;
+#[cfg(test)]
 mod tests;

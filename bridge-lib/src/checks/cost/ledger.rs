@@ -6,7 +6,7 @@
 //! Column names are configurable (`BRIDGE_COST_COL_*`). Costs are summed as integer
 //! micro-units, so totals are exact.
 
-use super::files::extension;
+use super::files::{extension, kind};
 use super::model::{AllocatedRow, UnknownProvider};
 use super::providers::merge_allocated;
 use super::units::{period_of, to_units};
@@ -16,14 +16,64 @@ use polars::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod period;
+use period::{resolve_shift, with_period, with_shift, PERIOD, PLAIN_TEXT_TIME, SHIFT};
+
+/// The most a compressed ledger (`.csv.gz`, `.zip`) may decompress to, each.
+const LEDGER_CAP: u64 = 2048 * crate::files::MIB;
+
 /// Aggregates ledger files by tenant, provider, model and billing period.
 pub fn aggregate_files(paths: &[PathBuf], c: &CostConfig) -> Result<(Vec<AllocatedRow>, Vec<UnknownProvider>)> {
     let mut raw = Vec::new();
     for path in paths {
-        let at = format!("{}, column `{}`", path.display(), c.columns.provider);
-        raw.extend(aggregate_file(path, &c.columns)?.into_iter().map(|r| (r, at.clone())));
+        let unpacked = Unpacked::of(path)?;
+        for (name, file) in &unpacked.files {
+            let at = format!("{name}, column `{}`", c.columns.provider);
+            raw.extend(aggregate_file(name, file, &c.columns)?.into_iter().map(|r| (r, at.clone())));
+        }
     }
     Ok(merge_allocated(raw, &c.providers))
+}
+
+/// A ledger file as files polars can scan: itself, or the CSVs of a `.csv.gz` or `.zip`
+/// decompressed (at most [`LEDGER_CAP`] each) into temporary files, removed on drop.
+struct Unpacked {
+    /// Each file's name in messages and its path.
+    files: Vec<(String, PathBuf)>,
+    temporary: Vec<PathBuf>,
+}
+
+impl Unpacked {
+    fn of(path: &Path) -> Result<Unpacked> {
+        let name = path.display().to_string();
+        if !matches!(kind(path).as_str(), "csv.gz" | "zip") {
+            return Ok(Unpacked { files: vec![(name, path.to_path_buf())], temporary: Vec::new() });
+        }
+        let mut u = Unpacked { files: Vec::new(), temporary: Vec::new() };
+        for (i, m) in super::files::read_csvs(path, LEDGER_CAP, "the ledger")?.into_iter().enumerate() {
+            static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp = std::env::temp_dir().join(format!("bridge-ledger-{}-{n}-{i}.csv", std::process::id()));
+            u.temporary.push(tmp.clone());
+            std::fs::write(&tmp, &m.bytes).map_err(|e| {
+                Error::input(
+                    &m.name,
+                    format!("cannot decompress it to {}: {e}", tmp.display()),
+                    "free disk space, or unpack it and list the CSV",
+                )
+            })?;
+            u.files.push((m.name, tmp));
+        }
+        Ok(u)
+    }
+}
+
+impl Drop for Unpacked {
+    fn drop(&mut self) {
+        for t in &self.temporary {
+            let _ = std::fs::remove_file(t);
+        }
+    }
 }
 
 struct Source {
@@ -64,15 +114,17 @@ impl Source {
         }
     }
 
+    /// The first problem the strict CSV reader finds in the file, if any.
+    fn diagnosed(&self) -> Option<Error> {
+        let f = std::fs::File::open(&self.path).ok().filter(|_| self.csv)?;
+        super::csv_text::diagnose(&self.name, std::io::BufReader::new(f)).err()
+    }
+
     /// What polars could not read, located by the strict CSV reader: one short line naming
     /// the file, line and column, never polars' message (it can quote the rest of the file).
     fn error(&self, _polars: &PolarsError) -> Error {
-        if self.csv {
-            if let Ok(f) = std::fs::File::open(&self.path) {
-                if let Err(e) = super::csv_text::diagnose(&self.name, std::io::BufReader::new(f)) {
-                    return e;
-                }
-            }
+        if let Some(e) = self.diagnosed() {
+            return e;
         }
         Error::input(
             &self.name,
@@ -83,57 +135,35 @@ impl Source {
 
     /// The first row (0-based) where `pred` holds, with `column`'s value as text.
     fn first_row(&self, lf: LazyFrame, pred: Expr, column: &str) -> Option<(u64, String)> {
-        let df = lf
-            .with_row_index("__row", None)
-            .filter(pred)
-            .select([col("__row").cast(DataType::UInt64), col(column).cast(DataType::String)])
-            .limit(1)
-            .collect()
-            .ok()?;
+        let df = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            lf.with_row_index("__row", None)
+                .filter(pred)
+                .select([col("__row").cast(DataType::UInt64), col(column).cast(DataType::String)])
+                .limit(1)
+                .collect()
+        }))
+        .ok()?
+        .ok()?;
+        if df.height() == 0 {
+            return None;
+        }
         let row = df.column("__row").ok()?.as_materialized_series().u64().ok()?.get(0)?;
         let value = df.column(column).ok()?.as_materialized_series().str().ok()?.get(0).unwrap_or("").to_string();
         Some((row, value))
     }
 }
 
-/// The column [`with_period`] adds.
-const PERIOD: &str = "__period";
-
-/// The scan with a [`PERIOD`] column: the first 7 characters of text times (`2026-10`), or the
-/// UTC month `year * 100 + month` of a Date or Datetime. The month is computed with integer
-/// arithmetic in stages, Howard Hinnant's algorithm as in [`crate::civil::civil_from_days`]
-/// (per-row `dt().year()`/`dt().month()` calendar calls took a quarter of the time on a
-/// 10-million-row Parquet ledger). A timestamp casts to its day with integer division of its
-/// UTC value, whatever its time zone: providers bill in UTC. `/` on integer expressions is
-/// Rust's division, the floor for the non-negative operands here (any date from year 0 on).
-fn with_period(lf: LazyFrame, time: &str, text: bool) -> LazyFrame {
-    if text {
-        return lf.with_column(col(time).cast(DataType::String).str().slice(lit(0), lit(7)).alias(PERIOD));
-    }
-    let n = |v: i64| lit(v);
-    let days = col(time).cast(DataType::Date).cast(DataType::Int32).cast(DataType::Int64);
-    let (z, era, doe, yoe, doy, mp, m) =
-        (col("__z"), col("__era"), col("__doe"), col("__yoe"), col("__doy"), col("__mp"), col("__m"));
-    lf.with_column((days + n(719_468)).alias("__z"))
-        .with_column((z.clone() / n(146_097)).alias("__era"))
-        .with_column((z - era.clone() * n(146_097)).alias("__doe"))
-        .with_column(
-            ((doe.clone() - doe.clone() / n(1460) + doe.clone() / n(36_524) - doe.clone() / n(146_096)) / n(365))
-                .alias("__yoe"),
-        )
-        .with_column((doe - (n(365) * yoe.clone() + yoe.clone() / n(4) - yoe.clone() / n(100))).alias("__doy"))
-        .with_column(((n(5) * doy + n(2)) / n(153)).alias("__mp"))
-        .with_column(when(mp.clone().lt(n(10))).then(mp.clone() + n(3)).otherwise(mp - n(9)).alias("__m"))
-        .with_column(
-            ((yoe + era * n(400) + when(m.clone().lt_eq(n(2))).then(n(1)).otherwise(n(0))) * n(100) + m).alias(PERIOD),
-        )
-}
-
 /// Aggregates one file. Errors name the file, the line or row, the column and the fix.
-fn aggregate_file(path: &Path, k: &LedgerColumns) -> Result<Vec<AllocatedRow>> {
-    let (src, time_is_text) = Source::open(path, k)?;
+/// Text times that may carry a UTC offset (longer than `…T03:00:00Z`) are aggregated a second
+/// time with [`with_shift`], so the plain case pays only a length per row.
+fn aggregate_file(name: &str, path: &Path, k: &LedgerColumns) -> Result<Vec<AllocatedRow>> {
+    let (src, time_is_text) = Source::open(name, path, k)?;
     let lf = with_period(src.scan(Some(k)).map_err(|e| src.error(&e))?, &k.time, time_is_text);
-    let df = src.aggregate(lf.clone(), k)?;
+    let mut df = src.aggregate(lf.clone(), k, time_is_text, false)?;
+    let longest = df.column("longest").ok().and_then(|c| c.as_materialized_series().max::<u32>().ok().flatten());
+    if longest.is_some_and(|l| l > PLAIN_TEXT_TIME) {
+        df = src.aggregate(with_shift(lf.clone(), &k.time), k, false, true)?;
+    }
     let a = Aggregate::of(&df, &src)?;
     a.check(&src, lf, k)?;
     Ok(a.rows())
@@ -142,8 +172,8 @@ fn aggregate_file(path: &Path, k: &LedgerColumns) -> Result<Vec<AllocatedRow>> {
 impl Source {
     /// Checks the file's type, that it is not empty, and its columns and their types; returns
     /// the source and whether its times are text.
-    fn open(path: &Path, k: &LedgerColumns) -> Result<(Source, bool)> {
-        let name = path.display().to_string();
+    fn open(name: &str, path: &Path, k: &LedgerColumns) -> Result<(Source, bool)> {
+        let name = name.to_string();
         let ext = extension(path);
         if !matches!(ext.as_str(), "csv" | "parquet" | "pq") {
             return Err(Error::input(
@@ -202,22 +232,29 @@ impl Source {
     /// The scan grouped by tenant, provider, model and period: cost in micro-units, rows, and
     /// the counts of empty and of negative or NaN costs. A cost that is not a number is an
     /// error naming its line; a file without rows is an error.
-    fn aggregate(&self, lf: LazyFrame, k: &LedgerColumns) -> Result<DataFrame> {
+    fn aggregate(&self, lf: LazyFrame, k: &LedgerColumns, longest: bool, shifted: bool) -> Result<DataFrame> {
         let cost = col(k.cost.as_str()).cast(DataType::Float64);
-        let agg = lf
-            .group_by([
-                col(k.tenant.as_str()).cast(DataType::String).alias("tenant"),
-                col(k.provider.as_str()).cast(DataType::String).alias("provider"),
-                col(k.model.as_str()).cast(DataType::String).alias("model"),
-                col(PERIOD).alias("period"),
-            ])
-            .agg([
-                (cost.clone() * lit(1e6) + lit(0.5)).cast(DataType::Int64).sum().alias("micros"),
-                len().cast(DataType::Int64).alias("events"),
-                cost.clone().null_count().cast(DataType::Int64).alias("nulls"),
-                (cost.clone().lt(lit(0.0)).or(cost.clone().is_nan())).sum().cast(DataType::Int64).alias("bad"),
-            ])
-            .with_column(col("period").cast(DataType::String));
+        let mut keys = vec![
+            col(k.tenant.as_str()).cast(DataType::String).alias("tenant"),
+            col(k.provider.as_str()).cast(DataType::String).alias("provider"),
+            col(k.model.as_str()).cast(DataType::String).alias("model"),
+            col(PERIOD).alias("period"),
+        ];
+        if shifted {
+            keys.push(col(SHIFT).cast(DataType::Int64).alias("shift"));
+        }
+        // nano-units per row: exact for costs of up to 9 decimals (per-token prices have 7-8),
+        // summed as integers and rounded to micro-units once per group (`Aggregate::rows`)
+        let mut aggs = vec![
+            (cost.clone() * lit(1e9) + lit(0.5)).cast(DataType::Int64).sum().alias("nanos"),
+            len().cast(DataType::Int64).alias("events"),
+            cost.clone().null_count().cast(DataType::Int64).alias("nulls"),
+            (cost.clone().lt(lit(0.0)).or(cost.clone().is_nan())).sum().cast(DataType::Int64).alias("bad"),
+        ];
+        if longest {
+            aggs.push(col(k.time.as_str()).cast(DataType::String).str().len_bytes().max().alias("longest"));
+        }
+        let agg = lf.group_by(keys).agg(aggs).with_column(col("period").cast(DataType::String));
         // the streaming engine keeps memory flat on large ledgers; a plan with one sink always
         // yields a single frame (`unwrap_single` only panics for plans with several sinks)
         // polars can panic on malformed CSV (a ragged row with a decimal comma): caught, and
@@ -229,7 +266,11 @@ impl Source {
             Ok(Ok(df)) => df,
             Err(_) => return Err(self.error(&PolarsError::NoData("panicked".into()))),
             Ok(Err(e)) => {
-                // a value that does not parse as a number: find its line
+                // a malformed file (the strict reader locates it), else a value that does not
+                // parse as a number: find its line
+                if let Some(structural) = self.diagnosed() {
+                    return Err(structural);
+                }
                 let text = self.scan(None).map_err(|e| self.error(&e))?;
                 let pred =
                     col(k.cost.as_str()).is_not_null().and(col(k.cost.as_str()).cast(DataType::Float64).is_null());
@@ -260,7 +301,8 @@ struct Aggregate {
     provider: Vec<Option<String>>,
     model: Vec<Option<String>>,
     period: Vec<Option<String>>,
-    micros: Vec<i64>,
+    nanos: Vec<i64>,
+    shift: Vec<i64>,
     events: Vec<i64>,
     nulls: Vec<i64>,
     bad: Vec<i64>,
@@ -283,7 +325,8 @@ impl Aggregate {
             provider: strs("provider")?,
             model: strs("model")?,
             period: strs("period")?,
-            micros: ints("micros")?,
+            nanos: ints("nanos")?,
+            shift: if df.column("shift").is_ok() { ints("shift")? } else { vec![0; df.height()] },
             events: ints("events")?,
             nulls: ints("nulls")?,
             bad: ints("bad")?,
@@ -348,15 +391,27 @@ impl Aggregate {
         Ok(())
     }
 
+    /// The rows, each in its UTC month, nano-units rounded to micro-units once per tenant,
+    /// provider, model and month (half up; costs are never negative here).
     fn rows(self) -> Vec<AllocatedRow> {
-        (0..self.micros.len())
-            .map(|i| AllocatedRow {
-                tenant: self.tenant[i].clone().unwrap_or_default(),
-                provider: self.provider[i].clone().unwrap_or_default(),
-                model: self.model[i].clone().unwrap_or_default(),
-                period: self.period[i].as_deref().and_then(period_of).unwrap_or_default(),
-                micros: self.micros[i],
-                events: self.events[i] as u64,
+        let mut by: std::collections::BTreeMap<(String, String, String, String), (i64, i64)> = Default::default();
+        for i in 0..self.nanos.len() {
+            let text = |v: &Option<String>| v.clone().unwrap_or_default();
+            let period = self.period[i].as_deref().and_then(period_of).unwrap_or_default();
+            let period = resolve_shift(&period, i32::try_from(self.shift[i]).unwrap_or(0));
+            let e =
+                by.entry((text(&self.tenant[i]), text(&self.provider[i]), text(&self.model[i]), period)).or_default();
+            e.0 += self.nanos[i];
+            e.1 += self.events[i];
+        }
+        by.into_iter()
+            .map(|((tenant, provider, model, period), (nanos, events))| AllocatedRow {
+                tenant,
+                provider,
+                model,
+                period,
+                micros: (nanos + 500).div_euclid(1000),
+                events: events as u64,
             })
             .collect()
     }
@@ -378,121 +433,4 @@ pub fn breakdown_frame(rows: &[AllocatedRow]) -> Result<DataFrame> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
-        let p = dir.join(name);
-        std::fs::write(&p, body).unwrap();
-        p
-    }
-
-    const HEADER: &str = "tenant_id,provider,model,occurred_at,cost_usd\n";
-
-    #[test]
-    fn csv_and_parquet_ledgers_aggregate_exactly() {
-        let dir = std::env::temp_dir().join(format!("bridge-ledger-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let csv = write(
-            &dir,
-            "l.csv",
-            &format!("{HEADER}acme,OpenAI,gpt,2026-10-01T00:00:00Z,0.1\nacme,openai,gpt,2026-10-31T23:59:59Z,0.2\nbeta,anthropic,c,2026-11-02T00:00:00Z,1\n"),
-        );
-        let mut pq = df!("tenant_id" => ["acme"], "provider" => ["openai"], "model" => ["gpt"],
-                         "occurred_at" => ["2026-10-05T00:00:00Z"], "cost_usd" => [0.7f64])
-        .unwrap();
-        let pq_path = dir.join("l.parquet");
-        ParquetWriter::new(std::fs::File::create(&pq_path).unwrap()).finish(&mut pq).unwrap();
-        let (rows, unknown) = aggregate_files(&[csv, pq_path], &CostConfig::default()).unwrap();
-        assert!(unknown.is_empty());
-        let acme = rows.iter().find(|r| r.tenant == "acme").unwrap();
-        assert_eq!(
-            (acme.provider.as_str(), acme.period.as_str(), acme.micros, acme.events),
-            ("openai", "2026-10", 1_000_000, 3)
-        );
-        assert_eq!(rows.len(), 2);
-        let frame = breakdown_frame(&rows).unwrap();
-        assert_eq!(frame.shape(), (2, 6));
-
-        // timestamps and dates: the month of each instant, the last microsecond of October
-        // included
-        let oct_end = crate::civil::days_from_civil(2026, 11, 1) * 86_400_000_000 - 1;
-        let times = Series::new("occurred_at".into(), [oct_end, oct_end + 1])
-            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
-            .unwrap();
-        let days = Series::new("occurred_at".into(), [crate::civil::days_from_civil(2026, 10, 31) as i32])
-            .cast(&DataType::Date)
-            .unwrap();
-        for (name, time) in [("ts.parquet", times), ("date.parquet", days)] {
-            let n = time.len();
-            let mut pq = DataFrame::new_infer_height(vec![
-                Series::new("tenant_id".into(), vec!["acme"; n]).into(),
-                Series::new("provider".into(), vec!["openai"; n]).into(),
-                Series::new("model".into(), vec!["gpt"; n]).into(),
-                time.into(),
-                Series::new("cost_usd".into(), vec![1.0f64; n]).into(),
-            ])
-            .unwrap();
-            let path = dir.join(name);
-            ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut pq).unwrap();
-            let (rows, _) = aggregate_files(&[path], &CostConfig::default()).unwrap();
-            let months: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
-            let want: &[&str] = if n == 2 { &["2026-10", "2026-11"] } else { &["2026-10"] };
-            assert_eq!(months, want, "{name}");
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn the_month_expression_agrees_with_the_civil_calendar() {
-        let days: Vec<i64> = (-719_468..3_000_000).step_by(7).chain(-3..3).collect();
-        let df = DataFrame::new_infer_height(vec![Series::new("t".into(), &days)
-            .cast(&DataType::Int32)
-            .unwrap()
-            .cast(&DataType::Date)
-            .unwrap()
-            .into()])
-        .unwrap();
-        let out = with_period(df.lazy(), "t", false).select([col(PERIOD)]).collect().unwrap();
-        let got = out.column(PERIOD).unwrap().as_materialized_series().i64().unwrap().to_vec();
-        for (d, m) in days.iter().zip(got) {
-            let (y, mo, _) = crate::civil::civil_from_days(*d);
-            assert_eq!(m, Some(y * 100 + i64::from(mo)), "day {d}");
-        }
-    }
-
-    #[test]
-    fn bad_ledgers_name_file_line_and_column() {
-        let dir = std::env::temp_dir().join(format!("bridge-ledger-bad-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let c = CostConfig::default();
-        let cases = [
-            ("empty.csv", String::new(), "the file is empty"),
-            ("header.csv", HEADER.to_string(), "no rows"),
-            (
-                "misnamed.csv",
-                "tenant,provider,model,occurred_at,cost_usd\na,openai,m,2026-10-01,1\n".into(),
-                "no column `tenant_id`",
-            ),
-            (
-                "type.csv",
-                format!("{HEADER}a,openai,m,2026-10-01,1\na,openai,m,2026-10-01,abc\n"),
-                "line 3, column `cost_usd`",
-            ),
-            (
-                "negative.csv",
-                format!("{HEADER}a,openai,m,2026-10-01,1\na,openai,m,2026-10-01,-2\n"),
-                "line 3, column `cost_usd`: negative",
-            ),
-            ("nan.csv", format!("{HEADER}a,openai,m,2026-10-01,NaN\n"), "line 2, column `cost_usd`: negative or NaN"),
-            ("nullcost.csv", format!("{HEADER}a,openai,m,2026-10-01,\n"), "empty cost"),
-            ("time.csv", format!("{HEADER}a,openai,m,yesterday,1\n"), "line 2, column `occurred_at`"),
-        ];
-        for (name, body, want) in cases {
-            let p = write(&dir, name, &body);
-            let e = aggregate_files(&[p], &c).unwrap_err().to_string();
-            assert!(e.contains(name) && e.contains(want) && e.contains("fix:"), "{name}: {e}");
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-}
+mod tests;

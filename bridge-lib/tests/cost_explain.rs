@@ -83,3 +83,25 @@ async fn the_clean_demo_has_nothing_to_explain() {
     assert_eq!(o.status, bridge_lib::CheckStatus::Pass, "{o:#?}");
     assert!(o.data.get("explanations").is_none());
 }
+
+#[tokio::test]
+async fn the_ledger_tokens_are_read_per_tenant_under_rls() {
+    let demo = common::demo(Variant::Clean).await;
+    let mut cfg = demo.config();
+    cfg.admin_database = None; // only DATABASE_URL, the app role that RLS restricts
+    (cfg.cost.warn, cfg.cost.fail) = (0.001, 0.5); // every period outside the pass band
+    let o = run_check(&cfg, CheckId::Cost).await;
+    let d: CostData = parse(&o.data).expect("data").expect("typed");
+    let e = d.explanations.iter().find(|e| e.provider == "openai" && e.period == "2026-10").expect("explained");
+    let volume = e.components.iter().find(|c| c.kind == GapKind::Volume).unwrap();
+    assert!(volume.computed, "{volume:?}");
+    // the clean demo's ledger has every token the usage export has: the gap is the bill's rate
+    assert_eq!(volume.micros, 0, "{volume:?}");
+    assert!(volume.items[0].detail.starts_with("tokens: provider "), "{:?}", volume.items);
+    let pinecone = d.explanations.iter().find(|e| e.provider == "pinecone").expect("pinecone explained");
+    let v = pinecone.components.iter().find(|c| c.kind == GapKind::Volume).unwrap();
+    assert!(!v.computed && v.detail.contains("no usage export"), "{v:?}");
+    for e in &d.explanations {
+        assert_eq!(e.components.iter().map(|c| c.micros).sum::<i64>(), e.gap_micros, "{e:?}");
+    }
+}

@@ -70,6 +70,12 @@ async fn the_broken_demo_gap_is_mostly_dropped_volume() {
     assert_eq!(e.volume_tenants[0].tenant, "acme", "the largest tenant is behind most of the volume");
     let f = o.findings.iter().find(|f| f.key == "COST001:anthropic/2026-11").unwrap();
     assert_eq!(f.evidence["explanation"].as_array().unwrap().len(), 6);
+    let text = bridge_lib::render::outcome_text(&o);
+    assert!(
+        text.contains("       why: volume: +1.72 USD: the usage export's tokens against the ledger's")
+            && text.matches("why: ").count() == 6,
+        "{text}"
+    );
     let html = bridge_lib::render::outcome_html(&o);
     assert!(html.contains("cost gap waterfall anthropic 2026-11") && html.contains("the tenants behind the volume"));
     let check = serde_json::to_value(&o).unwrap();

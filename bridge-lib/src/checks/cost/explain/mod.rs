@@ -149,13 +149,17 @@ pub async fn apply(
     Ok(())
 }
 
-/// One line per component, for a finding's evidence: `volume: -2.50 USD (…)`.
+/// One line per component, for a finding's evidence and the terminal: `volume: +1.72 USD: how;
+/// part: figures` (its three largest parts), or `rate: not computed: why`.
 pub fn lines(e: &GapExplanation, currency: &str) -> Vec<String> {
     e.components
         .iter()
         .map(|c| {
-            let amount = if c.computed { format!("{:+.2} {currency}", c.micros as f64 / 1e6) } else { "?".to_string() };
-            format!("{}: {amount} ({})", c.kind.as_str(), c.detail)
+            if !c.computed {
+                return format!("{}: {}", c.kind.as_str(), c.detail);
+            }
+            let parts: String = c.items.iter().take(3).map(|i| format!("; {}: {}", i.label, i.detail)).collect();
+            format!("{}: {:+.2} {currency}: {}{parts}", c.kind.as_str(), c.micros as f64 / 1e6, c.detail)
         })
         .collect()
 }

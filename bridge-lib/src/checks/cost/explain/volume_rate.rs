@@ -134,14 +134,14 @@ pub fn volume_rate(
             shares.insert(k.clone(), vol);
         }
     }
-    let scope = if per_model { "per model" } else { "over all models (the bill or the usage export names no model)" };
+    let scope = if per_model { "per model" } else { "over all models (the bill or the usage export names none)" };
     let (v, r) = (vols.iter().map(|i| i.micros).sum(), rates.iter().map(|i| i.micros).sum());
     VolumeRate {
         volume: component(
             GapKind::Volume,
             v,
             true,
-            format!("the provider's usage export against the ledger's tokens, at the ledger's own price, {scope}"),
+            format!("the usage export's tokens against the ledger's, priced at the ledger's implied rate, {scope}"),
             vols,
         ),
         rate: component(

@@ -154,6 +154,8 @@ mod tests {
             variance,
             unallocatable: Vec::new(),
             outside_periods: Vec::new(),
+            corrections: Vec::new(),
+            invoices: Vec::new(),
             totals: CostTotals { allocated: 0.0, billed: 0.0, unallocatable: 0.0, coverage: None },
             top_tenants: Vec::new(),
             tenants: Vec::new(),

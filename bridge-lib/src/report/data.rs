@@ -110,6 +110,12 @@ pub struct CostData {
     pub unallocatable: Vec<BilledLineData>,
     /// Ledger usage in a provider and period that no export covers.
     pub outside_periods: Vec<OutsidePeriod>,
+    /// FOCUS corrections, set apart with the period each corrects.
+    #[serde(default)]
+    pub corrections: Vec<BilledLineData>,
+    /// Billed lines summed per invoice, where the exports name invoices.
+    #[serde(default)]
+    pub invoices: Vec<crate::checks::cost::model::InvoiceTotal>,
     /// Sums over every provider and period.
     pub totals: CostTotals,
     /// The tenants with the largest allocated cost.
@@ -196,6 +202,9 @@ pub struct BilledLineData {
     /// The invoice, when the export names it.
     #[serde(default)]
     pub invoice_id: String,
+    /// The period a correction corrects.
+    #[serde(default)]
+    pub corrects: String,
 }
 
 /// Ledger usage outside every billed period.

@@ -46,6 +46,7 @@
 //! outcome's data; [`explain`]: why a provider and period outside the band differs. This file
 //! runs them: [`run`] and `gather`.
 
+pub mod completeness;
 mod csv_text;
 pub mod explain;
 mod files;
@@ -76,7 +77,6 @@ use crate::config::Config;
 use crate::report::CheckOutcome;
 use crate::Result;
 use crate::{report::CheckId, Error};
-use std::collections::BTreeMap;
 
 /// True when this build has the polars engine for Parquet bills and ledger files (cargo
 /// feature `cost`, on by default); the rest of the check works without it.
@@ -128,14 +128,26 @@ pub async fn gather(cfg: &Config) -> Result<Gathered> {
 
 /// Reads the billed exports and, when configured, the ledger files (blocking).
 fn read_files(c: &CostConfig) -> Result<Gathered> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    read_files_on(c, i64::try_from(now / 86_400).unwrap_or(i64::MAX))
+}
+
+/// [`read_files`] on day `today` (day number): a month whose cost pages stop early is open
+/// only while its costs may still be arriving ([`completeness::judge`]).
+fn read_files_on(c: &CostConfig, today: i64) -> Result<Gathered> {
     let mut g = Gathered::default();
+    let mut pages = Vec::new();
     for path in &c.billed_files {
-        let (lines, unknown) = formats::read(path, c)?;
+        let (lines, unknown, p) = formats::read(path, c)?;
         g.billed.extend(lines);
         g.unknown_providers.extend(unknown);
+        pages.extend(p);
         g.billed_sources.push(path.display().to_string());
     }
-    missing_last_page(&g.billed)?;
+    let open = completeness::judge(&pages, today)?;
+    for l in &mut g.billed {
+        l.open |= open.contains(&(l.provider.clone(), l.period.clone()));
+    }
     if !c.allocated_files.is_empty() {
         let (rows, unknown) = aggregate_ledger_files(c)?;
         g.allocated = rows;
@@ -166,27 +178,6 @@ fn aggregate_ledger_files(c: &CostConfig) -> Result<(Vec<AllocatedRow>, Vec<Unkn
     ))
 }
 
-/// A provider whose every export is a cost API page with more pages after it is missing at
-/// least its last page: its bill would be too low.
-fn missing_last_page(billed: &[BilledLine]) -> Result<()> {
-    let mut files: BTreeMap<&str, BTreeMap<&str, bool>> = BTreeMap::new();
-    for l in billed {
-        files.entry(&l.provider).or_default().entry(&l.source).or_insert(l.more_pages);
-    }
-    match files.iter().find(|(_, by_file)| by_file.values().all(|more| *more)) {
-        Some((provider, by_file)) => Err(Error::input(
-            by_file.keys().copied().collect::<Vec<_>>().join(", "),
-            format!(
-                "the {provider} cost export is one page of several (`has_more` is true) and no later page is listed, \
-                 so its bill would be too low"
-            ),
-            "save every page (request again with `page` set to `next_page` until `has_more` is false) and list \
-             each file in BRIDGE_BILLED_FILES",
-        )),
-        None => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,12 +196,17 @@ mod tests {
         let first = dir.join("page1.json");
         std::fs::write(&first, page(1, true)).unwrap();
         let c = CostConfig { billed_files: vec![first.clone()], ..CostConfig::default() };
-        let e = read_files(&c).unwrap_err().to_string();
-        assert!(e.contains("page1.json") && e.contains("`has_more` is true") && e.contains("next_page"), "{e}");
+        let today = crate::civil::days_from_civil(2026, 10, 4);
+        let e = read_files_on(&c, today).unwrap_err().to_string();
+        assert!(e.contains("page1.json") && e.contains("says `has_more`") && e.contains("next_page"), "{e}");
         let last = dir.join("page2.json");
         std::fs::write(&last, page(2, false)).unwrap();
         let c = CostConfig { billed_files: vec![first, last], ..CostConfig::default() };
-        assert_eq!(read_files(&c).unwrap().billed.len(), 2, "every page listed: both read");
+        let g = read_files_on(&c, today).unwrap();
+        assert_eq!(g.billed.len(), 2, "every page listed: both read");
+        assert!(g.billed.iter().all(|l| l.open), "October is not over: open");
+        let e = read_files_on(&c, today + 60).unwrap_err().to_string();
+        assert!(e.contains("page2.json") && e.contains("stop at 2026-10-02 though 2026-10 has ended"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -54,6 +54,10 @@ pub struct BilledLine {
     /// FOCUS `InvoiceId` when present.
     #[serde(default)]
     pub invoice_id: String,
+    /// The period (`YYYY-MM`) a FOCUS correction corrects (its `ChargePeriodStart`); empty when
+    /// the line is no correction or does not say.
+    #[serde(default)]
+    pub corrects: String,
     /// What makes two lines the same line (for duplicate detection).
     #[serde(skip)]
     pub identity: String,
@@ -152,6 +156,27 @@ pub struct Reconciliation {
     pub outside: Vec<Outside>,
     /// Unknown provider names.
     pub unknown_providers: Vec<UnknownProvider>,
+    /// FOCUS corrections (`ChargeClass` `Correction`), set apart from every variance.
+    pub corrections: Vec<BilledLine>,
+    /// Billed usage per invoice, where the exports name invoices (`InvoiceId`).
+    pub invoices: Vec<InvoiceTotal>,
+}
+
+/// One invoice's billed lines, summed (to tie the reconciliation out against each invoice).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvoiceTotal {
+    /// The invoice id.
+    pub invoice_id: String,
+    /// The provider.
+    pub provider: String,
+    /// The file it was read from (an invoice met again in another file is COST007).
+    pub source: String,
+    /// The billing periods its lines are in.
+    pub periods: Vec<String>,
+    /// Every line of it, unallocatable and corrections included, in the ledger currency.
+    pub billed: f64,
+    /// How many lines.
+    pub lines: usize,
 }
 
 /// Rows and lines for tests.

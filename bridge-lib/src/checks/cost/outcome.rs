@@ -37,6 +37,8 @@ pub fn outcome_data(g: &Gathered, r: &Reconciliation, top: usize) -> Value {
         "variance": r.variance,
         "unallocatable": r.unallocatable,
         "outside_periods": r.outside,
+        "corrections": r.corrections,
+        "invoices": r.invoices,
         "totals": { "allocated": alloc, "billed": billed, "unallocatable": excl,
                     "coverage": if billed == 0.0 { Value::Null } else { json!(alloc / billed) } },
         "top_tenants": top_tenants(&g.allocated, top),

@@ -4,9 +4,13 @@
 //! Bands: |variance| up to `warn` (5%) passes, up to `fail` (10%) warns, beyond fails; both
 //! edges are inclusive (exactly 5% passes, exactly 10% warns). A period still open never fails.
 //! Lines in another currency, unallocatable lines (by charge category) and repeated lines are
-//! set apart; ledger usage in a month no export covers is reported, not reconciled.
+//! set apart; ledger usage in a month no export covers is reported, not reconciled. FOCUS
+//! corrections (`ChargeClass` `Correction`) are set apart too: they correct an earlier period
+//! whose own variance they would distort. Where lines name their invoice (`InvoiceId`) each
+//! invoice is read from one file (met again in another file its lines are repeats, COST007)
+//! and summed, to tie out against the invoice.
 
-use super::model::{BilledLine, Duplicate, Gathered, Outside, Reconciliation, VarianceRow};
+use super::model::{BilledLine, Duplicate, Gathered, InvoiceTotal, Outside, Reconciliation, VarianceRow};
 use super::units::to_units;
 use crate::config::CostConfig;
 use crate::finding::Status;
@@ -20,6 +24,9 @@ pub fn reconcile(g: &Gathered, c: &CostConfig) -> Reconciliation {
     let mut billed: BTreeMap<(String, String), (i64, BTreeSet<String>, bool)> = BTreeMap::new();
     let mut excluded: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut billed_periods = BTreeSet::new();
+    let mut corrections = Vec::new();
+    // each invoice is read from one file: the file it was first met in
+    let mut invoice_file: BTreeMap<(&str, &str), &BilledLine> = BTreeMap::new();
     for l in &g.billed {
         billed_periods.insert(l.period.clone());
         if let Some(first) = seen.insert((l.source.as_str(), l.identity.as_str()), l) {
@@ -27,9 +34,19 @@ pub fn reconcile(g: &Gathered, c: &CostConfig) -> Reconciliation {
             seen.insert((l.source.as_str(), l.identity.as_str()), first);
             continue;
         }
+        if !l.invoice_id.is_empty() {
+            let first = *invoice_file.entry((l.provider.as_str(), l.invoice_id.as_str())).or_insert(l);
+            if first.source != l.source {
+                let first = format!("invoice {} already read from {}, {}", l.invoice_id, first.source, first.location);
+                duplicates.push(Duplicate { line: l.clone(), first });
+                continue;
+            }
+        }
         let key = (l.provider.clone(), l.period.clone());
         if !l.currency.eq_ignore_ascii_case(&c.currency) {
             other_currency.push(l.clone());
+        } else if l.charge_class == "correction" {
+            corrections.push(l.clone());
         } else if c.unallocatable.contains(&l.category) {
             unallocatable.push(l.clone());
             *excluded.entry(key).or_default() += l.micros;
@@ -91,5 +108,37 @@ pub fn reconcile(g: &Gathered, c: &CostConfig) -> Reconciliation {
             .map(|((provider, period), (events, micros))| Outside { provider, period, events, cost: to_units(micros) })
             .collect(),
         unknown_providers: g.unknown_providers.clone(),
+        corrections,
+        invoices: invoice_totals(g, c),
     }
+}
+
+/// Billed lines summed per invoice (provider and `InvoiceId`), in the file each invoice was
+/// first met in and the ledger currency, every line counted (unallocatable and corrections
+/// too, as the invoice itself does), so each total ties out against the invoice.
+fn invoice_totals(g: &Gathered, c: &CostConfig) -> Vec<InvoiceTotal> {
+    /// An invoice's file, periods, micro-units, lines, and the lines seen (file, identity).
+    type Sum<'a> = (String, BTreeSet<String>, i64, usize, BTreeSet<(&'a str, &'a str)>);
+    let mut by: BTreeMap<(&str, &str), Sum> = BTreeMap::new();
+    for l in g.billed.iter().filter(|l| !l.invoice_id.is_empty() && l.currency.eq_ignore_ascii_case(&c.currency)) {
+        let e = by
+            .entry((l.provider.as_str(), l.invoice_id.as_str()))
+            .or_insert_with(|| (l.source.clone(), BTreeSet::new(), 0, 0, BTreeSet::new()));
+        // the invoice's own file only, each line once
+        if e.0 == l.source && e.4.insert((l.source.as_str(), l.identity.as_str())) {
+            e.1.insert(l.period.clone());
+            e.2 += l.micros;
+            e.3 += 1;
+        }
+    }
+    by.into_iter()
+        .map(|((provider, id), (source, periods, micros, lines, _))| InvoiceTotal {
+            invoice_id: id.to_string(),
+            provider: provider.to_string(),
+            source,
+            periods: periods.into_iter().collect(),
+            billed: to_units(micros),
+            lines,
+        })
+        .collect()
 }

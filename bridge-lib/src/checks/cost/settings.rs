@@ -71,6 +71,11 @@ pub struct CostConfig {
     /// Billed charge categories that no tenant consumed and that are reported apart
     /// (`BRIDGE_COST_UNALLOCATABLE`, default `tax,credit,minimum,purchase`).
     pub unallocatable: Vec<String>,
+    /// FOCUS columns that name the provider, tried in order per row; the first naming a known
+    /// provider wins (`BRIDGE_COST_FOCUS_PROVIDER_COLUMNS`, default
+    /// `ServiceProviderName,ProviderName,PublisherName`: a marketplace row names the
+    /// marketplace in `ProviderName` and the seller in `PublisherName`).
+    pub focus_provider_columns: Vec<String>,
     /// How many top tenants by cost to show (`BRIDGE_COST_TOP_TENANTS`, default 10).
     pub top_tenants: usize,
     /// The gap explanation's settings (`BRIDGE_USAGE_FILES`, `BRIDGE_COST_ACCOUNTS`, token columns).
@@ -112,6 +117,11 @@ impl CostConfig {
             currency: setting::text(get, "BRIDGE_COST_CURRENCY", "USD").trim().to_uppercase(),
             providers: lower("BRIDGE_COST_PROVIDERS", &["openai", "anthropic", "pinecone"]),
             unallocatable: lower("BRIDGE_COST_UNALLOCATABLE", &["tax", "credit", "minimum", "purchase"]),
+            focus_provider_columns: setting::list(
+                get,
+                "BRIDGE_COST_FOCUS_PROVIDER_COLUMNS",
+                &["ServiceProviderName", "ProviderName", "PublisherName"],
+            ),
             top_tenants: setting::number(
                 get,
                 "BRIDGE_COST_TOP_TENANTS",

@@ -26,7 +26,7 @@ use super::model::{BilledLine, Gathered, Reconciliation, VarianceRow};
 use crate::config::CostConfig;
 use crate::finding::{Finding, Status};
 use crate::report::data::{GapComponent, GapExplanation, GapItem, GapKind};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Explains every provider and period whose variance is outside the pass band.
 pub fn explain(g: &Gathered, r: &Reconciliation, c: &CostConfig, inputs: &Inputs) -> Vec<GapExplanation> {
@@ -37,20 +37,28 @@ pub fn explain(g: &Gathered, r: &Reconciliation, c: &CostConfig, inputs: &Inputs
         .map(|v| {
             let lines: Vec<&BillItem> =
                 bill.iter().filter(|b| b.provider == v.provider && b.period == v.period).collect();
-            let excluded: Vec<&BilledLine> =
-                r.unallocatable.iter().filter(|l| l.provider == v.provider && l.period == v.period).collect();
+            let excluded: Vec<&BilledLine> = (r.unallocatable.iter().chain(&r.corrections))
+                .filter(|l| l.provider == v.provider && l.period == v.period)
+                .collect();
             explain_one(v, &lines, &excluded, inputs)
         })
         .collect()
 }
 
-/// The billed usage lines as the reconciliation counts them: each line once, in the ledger
-/// currency, unallocatable categories and corrections left out.
+/// The billed usage lines as the reconciliation counts them: each line once (an invoice from
+/// the first file it is met in), in the ledger currency, unallocatable categories and
+/// corrections left out.
 pub fn bill_items(billed: &[BilledLine], c: &CostConfig) -> Vec<BillItem> {
     let mut seen = BTreeSet::new();
+    let mut invoice_file: BTreeMap<(&str, &str), &str> = BTreeMap::new();
     billed
         .iter()
         .filter(|l| seen.insert((l.source.as_str(), l.identity.as_str())))
+        .filter(|l| {
+            l.invoice_id.is_empty()
+                || *invoice_file.entry((l.provider.as_str(), l.invoice_id.as_str())).or_insert(l.source.as_str())
+                    == l.source
+        })
         .filter(|l| l.currency.eq_ignore_ascii_case(&c.currency) && !c.unallocatable.contains(&l.category))
         // a correction restates another period: it is no usage of this one
         .filter(|l| l.charge_class != "correction")
@@ -75,7 +83,10 @@ pub fn explain_one(
     excluded_lines: &[&BilledLine],
     inputs: &Inputs,
 ) -> GapExplanation {
-    let (allocated, usage_billed, excl) = (micros(v.allocated), micros(v.billed), micros(v.unallocatable));
+    // corrections billed in this period are excluded from every variance, like unallocatable lines
+    let corrections: i64 = excluded_lines.iter().filter(|l| l.charge_class == "correction").map(|l| l.micros).sum();
+    let (allocated, usage_billed, excl) =
+        (micros(v.allocated), micros(v.billed), micros(v.unallocatable) + corrections);
     let gap = usage_billed + excl - allocated;
     let (unattr, skip) = unattributed::unattributed(&v.provider, bill, &inputs.accounts);
     let attributed: Vec<&BillItem> = bill.iter().copied().filter(|b| !skip.contains(&b.account)).collect();

@@ -9,7 +9,7 @@ use crate::{Error, Result};
 use serde_json::Value;
 
 /// How its buckets and results read.
-pub const API: CostApi = CostApi { bucket_days, line };
+pub const API: CostApi = CostApi { provider: "anthropic", bucket_days, line };
 
 fn bucket_days(name: &str, at: &str, b: &Value) -> Result<(i64, i64)> {
     let day = |k: &str| b.get(k).and_then(Value::as_str).and_then(days_of_iso);

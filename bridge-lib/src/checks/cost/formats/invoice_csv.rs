@@ -13,4 +13,6 @@ pub const LAYOUT: Layout = Layout {
     period: ("billing_period", &["billing_period"]),
     provider: ("provider", &["provider"]),
     currency: ("currency", &["currency"]),
+    any_negative: false,
+    provider_by_setting: false,
 };

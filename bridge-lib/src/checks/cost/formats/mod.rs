@@ -20,6 +20,7 @@ pub mod invoice_csv;
 pub mod openai_costs;
 pub mod tabular;
 
+use super::completeness::Page;
 use super::files::kind;
 use super::model::{BilledLine, UnknownProvider};
 use crate::{config::CostConfig, Error, Result};
@@ -141,10 +142,15 @@ impl ExportFormat {
 
 /// Reads one billed file; returns its lines (providers normalized to the known names) and the
 /// provider names that are not known.
-pub fn read(path: &Path, c: &CostConfig) -> Result<(Vec<BilledLine>, Vec<UnknownProvider>)> {
-    let mut lines = Vec::new();
+pub fn read(path: &Path, c: &CostConfig) -> Result<(Vec<BilledLine>, Vec<UnknownProvider>, Vec<Page>)> {
+    let (mut lines, mut pages) = (Vec::new(), Vec::new());
     for (name, export) in Export::load(path)? {
-        lines.extend(read_export(&name, &export)?);
+        let (l, page) = read_paged(&name, &export, c)?;
+        lines.extend(l);
+        pages.extend(page);
+    }
+    for p in &mut pages {
+        p.provider = super::providers::normalize_provider(&p.provider, &c.providers).0;
     }
     let mut unknown = Vec::new();
     let lines = lines
@@ -161,16 +167,24 @@ pub fn read(path: &Path, c: &CostConfig) -> Result<(Vec<BilledLine>, Vec<Unknown
             l
         })
         .collect();
-    Ok((lines, unknown))
+    Ok((lines, unknown, pages))
 }
 
 /// Reads an export in whichever format it is, providers as written.
 pub fn read_export(name: &str, export: &Export) -> Result<Vec<BilledLine>> {
+    read_paged(name, export, &CostConfig::default()).map(|(lines, _)| lines)
+}
+
+/// [`read_export`], with the days a cost API page covers.
+pub fn read_paged(name: &str, export: &Export, c: &CostConfig) -> Result<(Vec<BilledLine>, Option<Page>)> {
+    let paged = |(lines, page)| (lines, Some(page));
     match (ExportFormat::detect(name, export)?, export) {
-        (ExportFormat::InvoiceCsv, Export::Table(t)) => tabular::read(name, t, &invoice_csv::LAYOUT),
-        (ExportFormat::Focus, Export::Table(t)) => tabular::read(name, t, &focus::LAYOUT),
-        (ExportFormat::OpenAiCosts, Export::Json(v)) => cost_api::read(name, v, &openai_costs::API),
-        (ExportFormat::AnthropicCostReport, Export::Json(v)) => cost_api::read(name, v, &anthropic_cost_report::API),
+        (ExportFormat::InvoiceCsv, Export::Table(t)) => Ok((tabular::read(name, t, &invoice_csv::LAYOUT, c)?, None)),
+        (ExportFormat::Focus, Export::Table(t)) => Ok((tabular::read(name, t, &focus::LAYOUT, c)?, None)),
+        (ExportFormat::OpenAiCosts, Export::Json(v)) => cost_api::read(name, v, &openai_costs::API).map(paged),
+        (ExportFormat::AnthropicCostReport, Export::Json(v)) => {
+            cost_api::read(name, v, &anthropic_cost_report::API).map(paged)
+        }
         (format, _) => Err(Error::input(
             name,
             format!("told apart as {}, which is not its kind of file", format.label()),

@@ -9,7 +9,7 @@ use crate::{Error, Result};
 use serde_json::Value;
 
 /// How its buckets and results read.
-pub const API: CostApi = CostApi { bucket_days, line };
+pub const API: CostApi = CostApi { provider: "openai", bucket_days, line };
 
 fn bucket_days(name: &str, at: &str, b: &Value) -> Result<(i64, i64)> {
     let secs = |k: &str| b.get(k).and_then(|x| x.as_i64().or_else(|| x.as_str()?.parse().ok()));

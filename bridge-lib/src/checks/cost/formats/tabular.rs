@@ -6,6 +6,7 @@ pub use super::super::csv_text::Table;
 use super::super::csv_text::{clip, clip_to};
 use super::super::model::BilledLine;
 use super::super::units::{parse_micros, period_of};
+use crate::config::CostConfig;
 use crate::{Error, Result};
 
 impl Table {
@@ -94,11 +95,21 @@ pub struct Layout {
     pub provider: Required,
     /// The currency.
     pub currency: Required,
+    /// Negative amounts are valid on any charge (FOCUS: refunds and corrections on Usage, Tax
+    /// and Purchase rows); otherwise only on `credit`, `adjustment` and `refund` lines.
+    pub any_negative: bool,
+    /// The provider is read from the columns of `BRIDGE_COST_FOCUS_PROVIDER_COLUMNS`, each row
+    /// taking the first that names a known provider (FOCUS marketplace rows: the marketplace in
+    /// `ProviderName`, the seller in `PublisherName`).
+    pub provider_by_setting: bool,
 }
 
 /// Which columns of a tabular export hold what.
 struct Columns {
     provider: usize,
+    /// The provider columns to try, in order (the first with a known provider wins).
+    providers: Vec<usize>,
+    charge_period: Option<usize>,
     period: usize,
     cost: usize,
     currency: usize,
@@ -112,7 +123,7 @@ struct Columns {
 }
 
 /// Turns a table into lines, its columns found by `layout`.
-pub fn read(name: &str, t: &Table, layout: &Layout) -> Result<Vec<BilledLine>> {
+pub fn read(name: &str, t: &Table, layout: &Layout, c: &CostConfig) -> Result<Vec<BilledLine>> {
     let mut found = Vec::new();
     for (label, names) in [layout.cost, layout.period, layout.provider, layout.currency] {
         found.push(t.find(names).ok_or_else(|| {
@@ -123,10 +134,19 @@ pub fn read(name: &str, t: &Table, layout: &Layout) -> Result<Vec<BilledLine>> {
             )
         })?);
     }
+    let mut providers: Vec<usize> = Vec::new();
+    if layout.provider_by_setting {
+        providers.extend(c.focus_provider_columns.iter().filter_map(|n| t.find(&[n.as_str()])));
+    }
+    if providers.is_empty() {
+        providers.push(found[2]);
+    }
     let cols = Columns {
         cost: found[0],
         period: found[1],
-        provider: found[2],
+        provider: providers[0],
+        providers,
+        charge_period: t.find(&["ChargePeriodStart"]),
         currency: found[3],
         category: t.find(&["ChargeCategory", "charge_category", "category"]),
         description: t.find(&["ChargeDescription", "line_item", "description"]),
@@ -136,13 +156,27 @@ pub fn read(name: &str, t: &Table, layout: &Layout) -> Result<Vec<BilledLine>> {
         charge_class: t.find(&["ChargeClass"]),
         invoice_id: t.find(&["InvoiceId", "invoice_id"]),
     };
-    (0..t.rows()).map(|row| tabular_line(name, t, &cols, row)).collect()
+    (0..t.rows()).map(|row| tabular_line(name, t, &cols, layout, &c.providers, row)).collect()
 }
 
-fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<BilledLine> {
+/// The row's provider: the first of the provider columns naming a known provider, else the
+/// first that is not empty.
+fn provider_of<'a>(t: &'a Table, c: &Columns, known: &[String], row: usize) -> &'a str {
+    let values = || c.providers.iter().map(|col| t.get(Some(*col), row)).filter(|v| !v.is_empty());
+    values().find(|v| super::super::providers::normalize_provider(v, known).1).or_else(|| values().next()).unwrap_or("")
+}
+
+fn tabular_line(
+    name: &str,
+    t: &Table,
+    c: &Columns,
+    layout: &Layout,
+    known: &[String],
+    row: usize,
+) -> Result<BilledLine> {
     let loc = t.location(row);
     let at = |col: usize| format!("{name}, {loc}, column `{}`", clip(&t.names[col]));
-    let provider = t.get(Some(c.provider), row);
+    let provider = provider_of(t, c, known, row);
     if provider.is_empty() {
         return Err(Error::input(
             at(c.provider),
@@ -170,7 +204,7 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
         s if s.is_empty() => "usage".to_string(),
         s => s,
     };
-    if micros < 0 && !matches!(category.as_str(), "credit" | "adjustment" | "refund") {
+    if micros < 0 && !layout.any_negative && !matches!(category.as_str(), "credit" | "adjustment" | "refund") {
         return Err(Error::input(
             at(c.cost),
             format!("negative amount {} on a `{}` line", clip(raw_cost), clip(&category)),
@@ -202,6 +236,11 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
         model: t.get(c.model, row).to_string(),
         account: t.get(c.account, row).to_string(),
         charge_class: t.get(c.charge_class, row).to_lowercase(),
+        corrects: if t.get(c.charge_class, row).eq_ignore_ascii_case("correction") {
+            period_of(t.get(c.charge_period, row)).unwrap_or_default()
+        } else {
+            String::new()
+        },
         invoice_id: t.get(c.invoice_id, row).to_string(),
     })
 }

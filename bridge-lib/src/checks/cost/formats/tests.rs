@@ -116,7 +116,10 @@ fn openai_and_anthropic_json() {
         (l[0].provider.as_str(), l[0].period.as_str(), l[0].micros, l[0].currency.as_str()),
         ("openai", "2026-11", 60_000, "USD")
     );
-    assert!(l[0].open, "one day of November does not close the period");
+    let (_, page) = read_paged("o.json", &Export::json("o.json", openai).unwrap(), &CostConfig::default()).unwrap();
+    let nov2 = crate::civil::days_from_civil(2026, 11, 2);
+    let open = crate::checks::cost::completeness::judge(&[page.unwrap()], nov2).unwrap();
+    assert!(open.contains(&("openai".into(), "2026-11".into())), "one day of November does not close the period");
     let anthropic = r#"{"data":[{"starting_at":"2026-10-31T00:00:00Z","ending_at":"2026-11-01T00:00:00Z",
         "results":[{"amount":"123.45","currency":"USD","cost_type":"tokens","description":"Claude Usage"}]}],"has_more":false}"#;
     let l = read_json("a.json", anthropic).unwrap();
@@ -177,4 +180,41 @@ fn lines_carry_model_account_charge_class_and_invoice() {
         "results":[{"amount":"100","currency":"USD","model":"claude-sonnet-4","workspace_id":"wrkspc_1"}]}]}"#;
     let l = &read_json("a.json", anthropic).unwrap()[0];
     assert_eq!((l.model.as_str(), l.account.as_str()), ("claude-sonnet-4", "wrkspc_1"));
+}
+
+#[test]
+fn focus_negatives_corrections_and_marketplace_sellers() {
+    let csv = "BilledCost,BillingPeriodStart,ProviderName,PublisherName,BillingCurrency,ChargeCategory,ChargeClass,ChargePeriodStart\n\
+               -2.5,2026-11-01T00:00:00Z,OpenAI,OpenAI,USD,Usage,Correction,2026-10-05T00:00:00Z\n\
+               -1,2026-11-01T00:00:00Z,OpenAI,OpenAI,USD,Tax,,2026-11-01T00:00:00Z\n\
+               -1,2026-11-01T00:00:00Z,OpenAI,OpenAI,USD,Purchase,,2026-11-01T00:00:00Z\n\
+               7,2026-11-01T00:00:00Z,AWS Marketplace,Anthropic,USD,Usage,,2026-11-01T00:00:00Z";
+    let l = read_tabular("focus.csv", &table(csv)).unwrap();
+    assert_eq!(
+        (l[0].micros, l[0].charge_class.as_str(), l[0].corrects.as_str()),
+        (-2_500_000, "correction", "2026-10")
+    );
+    assert_eq!((l[1].micros, l[2].category.as_str(), l[2].corrects.as_str()), (-1_000_000, "purchase", ""));
+    assert_eq!(l[3].provider, "Anthropic", "the seller, a known provider, wins over the marketplace");
+    let only_provider = CostConfig { focus_provider_columns: vec!["ProviderName".into()], ..CostConfig::default() };
+    let (l, _) = read_paged("focus.csv", &Export::Table(table(csv)), &only_provider).unwrap();
+    assert_eq!(l[3].provider, "AWS Marketplace", "configured: ProviderName only");
+}
+
+#[test]
+fn compressed_bills_read_directly() {
+    use crate::checks::cost::files::testdata;
+    let dir = std::env::temp_dir().join(format!("bridge-billed-gz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = b"provider,billing_period,billed_cost,currency\nopenai,2026-10,5,USD\n";
+    let gz = dir.join("bill.csv.gz");
+    std::fs::write(&gz, testdata::gz(csv)).unwrap();
+    let zip = dir.join("focus.zip");
+    std::fs::write(&zip, testdata::zip(&[("a.csv", csv), ("b.csv", csv)])).unwrap();
+    let (l, _, _) = read(&gz, &CostConfig::default()).unwrap();
+    assert_eq!((l.len(), l[0].micros), (1, 5_000_000));
+    let (l, _, _) = read(&zip, &CostConfig::default()).unwrap();
+    assert_eq!(l.len(), 2);
+    assert!(l[1].source.ends_with("focus.zip!b.csv"), "{}", l[1].source);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -10,7 +10,7 @@ use crate::report::{CheckId, CheckOutcome};
 use serde_json::json;
 
 /// The rules of this check.
-pub static RULES: [&Rule; 10] = [
+pub static RULES: [&Rule; 11] = [
     &SKIPPED,
     &VARIANCE,
     &BILLED_UNALLOCATED,
@@ -21,6 +21,7 @@ pub static RULES: [&Rule; 10] = [
     &DUPLICATE_LINES,
     &UNKNOWN_PROVIDER,
     &CURRENCY_MISMATCH,
+    &CORRECTIONS,
 ];
 
 /// Turns a reconciliation into findings (pure, so each rule is unit-tested without I/O). Per
@@ -39,6 +40,7 @@ pub fn evaluate(r: &Reconciliation) -> Vec<Finding> {
     out.extend(duplicate_invoice_lines(r));
     out.extend(unknown_provider(r));
     out.extend(billed_currency_mismatch(r));
+    out.extend(billed_corrections(r));
     out
 }
 
@@ -247,8 +249,10 @@ pub static OPEN_PERIOD: Rule = Rule {
     name: "billing-period-open",
     title: "a billing period is not final yet",
     checks: "Providers and periods whose billed usage is not final: a period status of open, estimated, pending, \
-             provisional, draft or preliminary in an invoice or FOCUS export, or cost API buckets that stop before \
-             the month ends. Warns.",
+             provisional, draft or preliminary in an invoice or FOCUS export, or a provider's cost API pages, taken \
+             together, stopping before the month ends while its costs may still arrive (until 3 days after the \
+             month). Warns. A gap in the pages' days, a page saved twice, a last page saying has_more, or pages \
+             stopping early in a month long over are errors instead.",
     why: "Billing data lags (OpenAI a day, Anthropic up to 24 h, Pinecone up to 3 days); an open period's \
           variance is provisional, so it warns and never fails.",
     remedy: "Re-run with fresh exports after the provider closes the period (about a day for OpenAI, 24 h for \
@@ -478,6 +482,56 @@ pub fn billed_currency_mismatch(r: &Reconciliation) -> Option<Finding> {
              (or set BRIDGE_COST_CURRENCY if the ledger is in another currency)"
         ));
     Some(f)
+}
+
+/// FOCUS corrections, set apart with the period they correct.
+pub static CORRECTIONS: Rule = Rule {
+    check: CheckId::Cost,
+    code: "COST010",
+    name: "billed-corrections",
+    title: "the bills correct an earlier period",
+    checks: "FOCUS rows whose ChargeClass is Correction: listed with provider, the billing period they are billed \
+             in, the period they correct (ChargePeriodStart) and amount, and left out of every variance. One finding \
+             per provider and billing period. Warns.",
+    why: "A correction (a refund, a re-rated charge) is billed in a later period for usage of an earlier one: \
+          counted in its billing period it would distort that period's variance, and the corrected period's \
+          variance was computed from a bill now known to be wrong.",
+    remedy: "Review the corrected period: re-run the check on it with the provider's current export (FOCUS exports \
+             restate the period), e.g. BRIDGE_BILLED_FILES=focus_2026-10.csv bridge check --only cost; when the \
+             ledger was priced from the wrong rate, fix the price map that wrote it.",
+    limits: "Only FOCUS exports say ChargeClass; credits and adjustments in invoice CSVs and cost API JSON are not \
+             told apart from corrections. The corrected period's own variance is not restated here.",
+};
+
+/// COST010: one finding per provider and billing period with corrections.
+pub fn billed_corrections(r: &Reconciliation) -> Vec<Finding> {
+    let mut by: std::collections::BTreeMap<(&str, &str), Vec<&super::model::BilledLine>> = Default::default();
+    for l in &r.corrections {
+        by.entry((&l.provider, &l.period)).or_default().push(l);
+    }
+    by.into_iter()
+        .map(|((provider, period), lines)| {
+            let total: i64 = lines.iter().map(|l| l.micros).sum();
+            let mut corrected: Vec<&str> =
+                lines.iter().map(|l| if l.corrects.is_empty() { "an unstated period" } else { &l.corrects }).collect();
+            corrected.dedup();
+            let corrected = corrected.join(", ");
+            CORRECTIONS
+                .finding(
+                    Status::Warn,
+                    &format!("{provider}/{period}"),
+                    format!(
+                        "{provider} {period}: {} correction lines ({}) correct {corrected}; left out of every variance",
+                        lines.len(),
+                        money(to_units(total), &r.currency)
+                    ),
+                )
+                .with_evidence(json!(lines))
+                .with_remedy(format!(
+                    "re-run the check on {corrected} with {provider}'s current export, which restates it"
+                ))
+        })
+        .collect()
 }
 
 #[cfg(test)]

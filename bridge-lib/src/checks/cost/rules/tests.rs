@@ -32,6 +32,8 @@ fn recon(variance: Vec<VarianceRow>) -> Reconciliation {
         duplicates: Vec::new(),
         outside: Vec::new(),
         unknown_providers: Vec::new(),
+        corrections: Vec::new(),
+        invoices: Vec::new(),
     }
 }
 
@@ -261,6 +263,47 @@ fn cost009_billed_currency_mismatch_quiet() {
     assert!(billed_currency_mismatch(&recon(Vec::new())).is_none());
 }
 
+/// A FOCUS correction billed in November for October.
+fn correction() -> crate::checks::cost::BilledLine {
+    let mut l = line("openai", "2026-11", -3, "usage", 10);
+    l.charge_class = "correction".into();
+    l.corrects = "2026-10".into();
+    l
+}
+
+#[test]
+fn cost010_billed_corrections_fires() {
+    let mut r = recon(Vec::new());
+    r.corrections = vec![correction()];
+    let f = billed_corrections(&r);
+    assert_eq!(statuses(&f), [Status::Warn]);
+    assert_eq!(f[0].key, "COST010:openai/2026-11");
+    assert!(f[0].detail.contains("1 correction lines (-3.00 USD) correct 2026-10"), "{}", f[0].detail);
+}
+
+#[test]
+fn cost010_billed_corrections_quiet() {
+    assert!(billed_corrections(&recon(Vec::new())).is_empty());
+}
+
+#[test]
+fn corrections_and_repeated_invoices_stay_out_of_the_variance() {
+    let mut a = line("openai", "2026-10", 100, "usage", 2);
+    a.invoice_id = "INV-1".into();
+    let mut again = a.clone();
+    again.source = "focus.csv".into();
+    let g = Gathered {
+        billed: vec![a, again, correction()],
+        allocated: vec![alloc("openai", "2026-10", 100)],
+        ..Gathered::default()
+    };
+    let r = reconcile(&g, &CostConfig::default());
+    assert_eq!(r.variance.iter().map(|v| (v.period.as_str(), v.billed)).collect::<Vec<_>>(), [("2026-10", 100.0)]);
+    assert_eq!(r.corrections.len(), 1);
+    assert!(r.duplicates[0].first.contains("invoice INV-1 already read from invoice.csv"), "{:?}", r.duplicates);
+    assert_eq!((r.invoices.len(), r.invoices[0].billed, r.invoices[0].source.as_str()), (1, 100.0, "invoice.csv"));
+}
+
 /// A reconciliation that has every problem.
 fn every_problem() -> Gathered {
     let mut open_line = line("anthropic", "2026-11", 100, "usage", 9);
@@ -283,6 +326,7 @@ fn every_problem() -> Gathered {
             line("pinecone", "2026-10", 24, "minimum", 6),
             open_line,
             eur,
+            correction(),
         ],
         unknown_providers: vec![UnknownProvider { name: "cohere".into(), location: "invoice.csv, line 5".into() }],
         ..Gathered::default()
@@ -348,6 +392,7 @@ fn every_problem_rule_triggers() {
             line("cohere", "2026-10", 20, "usage", 5), // billed, never allocated
             open_line,
             eur,
+            correction(),
         ],
         unknown_providers: vec![UnknownProvider { name: "cohere".into(), location: "invoice.csv, line 5".into() }],
         ..Gathered::default()

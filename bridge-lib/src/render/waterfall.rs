@@ -103,7 +103,8 @@ pub fn waterfall(e: &GapExplanation, currency: &str) -> Html {
         let (top, bottom) = (y(from.max(b.to)), y(from.min(b.to)));
         let delta =
             if b.fill == TOTAL { format!("{:.2}", units(b.to)) } else { format!("{:+.2}", units(b.to - b.from)) };
-        let shown = if b.computed { delta.clone() } else { "not computed".into() };
+        // a component that could not be computed is a dashed outline with a dash (legend)
+        let shown = if b.computed { delta.clone() } else { "—".into() };
         let dash = if b.computed { "" } else { " stroke=\"#57606a\" stroke-dasharray=\"3,2\" fill-opacity=\"0.2\"" };
         let _ = write!(
             s,
@@ -130,7 +131,9 @@ pub fn waterfall(e: &GapExplanation, currency: &str) -> Html {
          <rect x=\"{LEFT}\" y=\"24\" width=\"10\" height=\"10\" fill=\"{UP}\"/><text x=\"{:.1}\" y=\"33\">raises the bill</text>\
          <rect x=\"{:.1}\" y=\"24\" width=\"10\" height=\"10\" fill=\"{DOWN}\"/><text x=\"{:.1}\" y=\"33\">lowers it</text>\
          <rect x=\"{:.1}\" y=\"24\" width=\"10\" height=\"10\" fill=\"{REST}\"/><text x=\"{:.1}\" y=\"33\">remainder (not attributed)</text>\
-         <rect x=\"{:.1}\" y=\"24\" width=\"10\" height=\"10\" fill=\"{TOTAL}\"/><text x=\"{:.1}\" y=\"33\">totals</text></svg>",
+         <rect x=\"{:.1}\" y=\"24\" width=\"10\" height=\"10\" fill=\"{TOTAL}\"/><text x=\"{:.1}\" y=\"33\">totals</text>\
+         <rect x=\"{:.1}\" y=\"24\" width=\"10\" height=\"10\" fill=\"{ZERO}\" stroke=\"#57606a\" stroke-dasharray=\"3,2\"/>\
+         <text x=\"{:.1}\" y=\"33\">not computed</text></svg>",
         esc(&e.provider),
         esc(&e.period),
         units(e.allocated_micros),
@@ -144,6 +147,8 @@ pub fn waterfall(e: &GapExplanation, currency: &str) -> Html {
         LEFT + 204.0,
         LEFT + 370.0,
         LEFT + 384.0,
+        LEFT + 440.0,
+        LEFT + 454.0,
     );
     Html(s)
 }

@@ -42,13 +42,14 @@ fn the_waterfall_goes_from_allocated_to_billed() {
     let svg = waterfall(&explanation(), "USD").0;
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\"") && svg.ends_with("</svg>"));
     assert!(svg.contains("aria-label=\"cost gap waterfall anthropic 2026-11\""));
-    assert_eq!(svg.matches("<rect").count(), 9 + 4, "nine bars and four legend keys");
+    assert_eq!(svg.matches("<rect").count(), 9 + 5, "nine bars and five legend keys");
     for label in
         ["allocated", "volume", "rate", "unattributed", "timing", "remainder", "billed usage", "excluded", "billed"]
     {
         assert!(svg.contains(&format!("rotate(-30)\" text-anchor=\"end\">{label}</text>")), "{label}");
     }
-    assert!(svg.contains("+30.00") && svg.contains("-2.00") && svg.contains("not computed"), "{svg}");
+    assert!(svg.contains("+30.00") && svg.contains("-2.00") && svg.contains(">—</text>"), "{svg}");
+    assert!(svg.contains("stroke-dasharray=\"3,2\" fill-opacity=\"0.2\"><title>unattributed"), "dashed: {svg}");
     assert!(svg.contains("allocated 90.00 to billed 128.00 USD (gap +38.00)"), "currency in the caption");
     // billed usage is the running total before the excluded lines: 90 + 30 - 2 - 1 + 3 = 120
     assert!(svg.contains("billed usage: 120.00 USD"), "{svg}");

@@ -175,3 +175,22 @@ async fn utc_offsets_give_the_same_months_through_the_database_and_files() {
     assert_eq!(months(&by_file), want);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_malformed_bill_is_one_short_error_line_that_quotes_nothing() {
+    let demo = common::demo(Variant::Clean).await;
+    let dir = std::env::temp_dir().join(format!("bridge-malformed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bill = dir.join("bill.csv");
+    let rest: String = (0..2000).map(|i| format!("SECRET-tenant-{i},2026-10,1,USD\n")).collect();
+    std::fs::write(&bill, format!("provider,billing_period,billed_cost,currency\nopenai,\"2026-10,5,USD\n{rest}"))
+        .unwrap();
+    let mut cfg = demo.config();
+    cfg.cost.billed_files = vec![bill];
+    let o = run_check(&cfg, CheckId::Cost).await;
+    assert_eq!(o.status, CheckStatus::Error, "an error: the CLI exits 2");
+    let e = o.error.unwrap();
+    assert!(e.contains("bill.csv, line 2") && e.contains("never closed"), "{e}");
+    assert!(e.len() < 300 && !e.contains("SECRET"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

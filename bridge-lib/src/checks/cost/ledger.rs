@@ -1,10 +1,14 @@
 //! The allocated side from CSV or Parquet ledger files, aggregated with polars (streaming
 //! engine, one pass per file), and the per-tenant breakdown as a polars `DataFrame`.
 //!
-//! A ledger has one row per metered call: tenant, provider, model, time (UTC; ISO text in CSV,
-//! a timestamp or text in Parquet) and cost (a non-negative number in the ledger currency).
-//! Column names are configurable (`BRIDGE_COST_COL_*`). Costs are summed as integer
-//! micro-units, so totals are exact.
+//! A ledger has one row per metered call: tenant, provider, model, time (ISO text in CSV, a
+//! timestamp or text in Parquet; a text time's UTC offset is applied before its month is taken)
+//! and cost (a non-negative number in the ledger currency). Column names are configurable
+//! (`BRIDGE_COST_COL_*`). Costs are summed as integer nano-units (exact for up to 9 decimals)
+//! and rounded to micro-units once per tenant, provider, model and month. A `.csv.gz` or a
+//! `.zip` of CSVs is decompressed (bounded) to temporary files first. A CSV is checked by the
+//! strict reader ([`super::csv_text`]) for its header first, and for whatever polars could not
+//! read (polars' own message, which can quote the file, is never passed on).
 
 use super::files::{extension, kind};
 use super::model::{AllocatedRow, UnknownProvider};

@@ -7,8 +7,9 @@
 //! lines no tenant consumed (taxes, credits, platform minimums, purchases; see
 //! `BRIDGE_COST_UNALLOCATABLE`) are reported apart and excluded; a period still open is a
 //! warning, never a failure; a bill with no allocation, an allocation with no bill, usage
-//! outside every billed period, duplicated invoice lines, unknown providers and lines in
-//! another currency are findings of their own.
+//! outside every billed period, duplicated invoice lines, unknown providers, lines in another
+//! currency and FOCUS corrections are findings of their own. A provider's cost API pages are
+//! judged together ([`completeness`]): a gap in their days is a missing page, an error.
 //!
 //! **Why it matters.** Per-tenant customization (a bigger model for one tenant, a longer
 //! context for another) is priced per tenant. If the per-tenant ledger does not add up to the
@@ -40,8 +41,9 @@
 //! [`compiled_in`] tells whether this build has it.
 //!
 //! **Layout.** [`model`]: the rows, lines and reconciliation; `formats`: one module per
-//! provider export format behind [`ExportFormat`]; `ledger` and `allocated_db`: the allocated
-//! side from files or the database; [`providers`]: provider names; [`reconcile()`]: the pure
+//! provider export format behind [`ExportFormat`]; `csv_text`: CSV read strictly; `files`:
+//! `.csv.gz` and `.zip` exports; [`completeness`]: the cost API pages together; `ledger` and
+//! `allocated_db`: the allocated side from files or the database; [`providers`]: provider names; [`reconcile()`]: the pure
 //! reconciliation; [`rules`]: one function per rule and [`evaluate`]; [`outcome`]: the
 //! outcome's data; [`explain`]: why a provider and period outside the band differs. This file
 //! runs them: [`run`] and `gather`.
@@ -74,9 +76,11 @@ pub use reconcile::reconcile;
 pub use rules::{evaluate, RULES};
 
 use crate::config::Config;
+use crate::report::CheckId;
 use crate::report::CheckOutcome;
+#[cfg(not(feature = "cost"))]
+use crate::Error;
 use crate::Result;
-use crate::{report::CheckId, Error};
 
 /// True when this build has the polars engine for Parquet bills and ledger files (cargo
 /// feature `cost`, on by default); the rest of the check works without it.

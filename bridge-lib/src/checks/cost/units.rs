@@ -39,6 +39,27 @@ pub fn parse_micros(text: &str) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
+/// Parses an amount in cents (Anthropic's cost report: a decimal string in the currency's
+/// lowest unit) into micro-units of the currency, rounding once: the decimal point is moved
+/// two places left in the text before [`parse_micros`] rounds at the sixth decimal.
+pub fn parse_micros_of_cents(text: &str) -> Option<i64> {
+    let s = text.trim();
+    if s.contains(['e', 'E']) {
+        return micros_from_f64(s.parse::<f64>().ok()? / 100.0);
+    }
+    let (sign, digits) = match s.strip_prefix(['-', '+']) {
+        Some(rest) => (&s[..1], rest),
+        None => ("", s),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let int = format!("00{int}");
+    let (whole, cents) = int.split_at(int.len() - 2);
+    parse_micros(&format!("{sign}{whole}.{cents}{frac}"))
+}
+
 /// Rounds a float amount (OpenAI's `amount.value`) to micro-units; `None` when not finite.
 pub fn micros_from_f64(v: f64) -> Option<i64> {
     (v.is_finite() && v.abs() < 9.0e12).then(|| (v * MICROS as f64).round() as i64)
@@ -104,6 +125,15 @@ mod tests {
         }
         assert_eq!(micros_from_f64(f64::NAN), None);
         assert_eq!(micros_from_f64(0.06), Some(60_000));
+        // cents, rounded once: 0.00015 cents is 0.0000015 dollars, 2 micro-units (half up)
+        assert_eq!(parse_micros_of_cents("123.45"), Some(1_234_500));
+        assert_eq!(parse_micros_of_cents("-5"), Some(-50_000));
+        assert_eq!(parse_micros_of_cents(".00015"), Some(2));
+        assert_eq!(parse_micros_of_cents("0.000149"), Some(1));
+        assert_eq!(parse_micros_of_cents("1e2"), Some(1_000_000));
+        for bad in ["", "-", "12x", "1.2.3"] {
+            assert_eq!(parse_micros_of_cents(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -66,3 +66,25 @@ fn providers_are_judged_apart() {
     let open = judge(&pages, oct(6)).unwrap();
     assert_eq!(open.into_iter().collect::<Vec<_>>(), [("openai".into(), "2026-10".into())]);
 }
+
+#[test]
+fn a_month_in_weekly_pages_with_a_quarter_unallocated_fails() {
+    use crate::checks::cost::model::fixtures::{alloc, line};
+    use crate::checks::cost::model::Gathered;
+    use crate::checks::cost::{evaluate, reconcile};
+    use crate::config::CostConfig;
+    // the case: October in weekly pages, 75% allocated; judged page by page every
+    // page but the last ended before month end and the month came back open (warn)
+    let pages: Vec<Page> =
+        (0..5).map(|i| page(&format!("p{i}.json"), (10, 1 + 7 * i), if i == 4 { 3 } else { 7 }, i < 4)).collect();
+    let open = judge(&pages, oct(31) + 30).unwrap();
+    let mut lines: Vec<_> = (0..5).map(|i| line("openai", "2026-10", 20, "usage", i)).collect();
+    for (i, l) in lines.iter_mut().enumerate() {
+        l.identity = format!("{i}");
+        l.open = open.contains(&(l.provider.clone(), l.period.clone()));
+    }
+    let g = Gathered { billed: lines, allocated: vec![alloc("openai", "2026-10", 75)], ..Gathered::default() };
+    let fs = evaluate(&reconcile(&g, &CostConfig::default()));
+    let f = fs.iter().find(|f| f.code == "COST001").unwrap();
+    assert_eq!(f.status, crate::finding::Status::Fail, "{}", f.detail);
+}

@@ -9,7 +9,7 @@ fn kinds_look_through_gz() {
 }
 
 fn tmp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("bridge-files-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("bridge-cost-files-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();

@@ -1,9 +1,10 @@
 //! Anthropic `GET /v1/organizations/cost_report` JSON, saved as-is: daily buckets with
-//! `starting_at` and `ending_at` in RFC 3339, each result's `amount` a decimal string in cents
-//! of `currency`, described by `description` and `workspace_id`.
+//! `starting_at` and `ending_at` in RFC 3339, each result's `amount` a decimal string in the
+//! currency's lowest unit (cents: `"123.45"` USD is $1.2345, as Anthropic documents it),
+//! described by `description`, `model` and `workspace_id`.
 
 use super::super::model::BilledLine;
-use super::super::units::{days_of_iso, parse_micros};
+use super::super::units::{days_of_iso, parse_micros_of_cents};
 use super::cost_api::{self, CostApi};
 use crate::{Error, Result};
 use serde_json::Value;
@@ -26,15 +27,13 @@ fn bucket_days(name: &str, at: &str, b: &Value) -> Result<(i64, i64)> {
 fn line(name: &str, loc: &str, r: &Value) -> Result<BilledLine> {
     let raw =
         r.get("amount").map(|a| a.as_str().map(str::to_string).unwrap_or_else(|| a.to_string())).unwrap_or_default();
-    let cents = parse_micros(&raw).ok_or_else(|| {
+    let micros = parse_micros_of_cents(&raw).ok_or_else(|| {
         Error::input(
             format!("{name}, {loc}, field `amount`"),
             format!("`{raw}` is not a decimal string"),
             "keep the API's amount, a decimal string in cents such as \"123.45\"",
         )
     })?;
-    // the amount is in cents: micro-cents / 100, rounded half away from zero
-    let micros = (cents + cents.signum() * 50) / 100;
     let currency = r.get("currency").and_then(Value::as_str).unwrap_or("USD");
     let text = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let description =

@@ -155,7 +155,7 @@ fn parquet_bills_read_with_polars() {
     .unwrap();
     let pq = dir.join("focus.parquet");
     ParquetWriter::new(std::fs::File::create(&pq).unwrap()).finish(&mut df).unwrap();
-    let (l, unknown) = read(&pq, &CostConfig::default()).unwrap();
+    let (l, unknown, _) = read(&pq, &CostConfig::default()).unwrap();
     assert_eq!((l[0].micros, l[0].location.as_str()), (10_500_000, "row 1"));
     assert_eq!(unknown[0].name, "Cohere");
     std::fs::remove_dir_all(&dir).unwrap();

@@ -365,13 +365,15 @@ pub static DUPLICATE_LINES: Rule = Rule {
     name: "duplicate-invoice-lines",
     title: "an export repeats the same billed line",
     checks: "Billed lines that repeat an earlier line of the same file exactly (every column of a CSV or Parquet \
-             row; the same day and result of a cost API export). The repeat is counted once. Warns.",
+             row; the same day and result of a cost API export), and lines of an invoice (InvoiceId) that an earlier \
+             file already had. The repeat is counted once. Warns.",
     why: "A repeated line (same provider, period, description and amount) is almost always an export or \
           copy mistake; it is counted once and reported so the export can be fixed.",
     remedy: "Delete the repeated line the finding names from the export, or, when two identical charges are real, \
              give each its own line id (invoice_id, or a distinct line_item).",
-    limits: "Only exact repeats within one file: the same charge in two files (an invoice CSV and a FOCUS export of \
-             the same month) is counted twice and shows as a negative variance in COST001.",
+    limits: "Only exact repeats within one file, and lines of an invoice (InvoiceId) already read from another file; \
+             the same charge in two files without invoice ids (an invoice CSV and a FOCUS export of the same month) \
+             is counted twice and shows as a negative variance in COST001.",
 };
 
 /// COST007: one finding per repeated line.

@@ -73,8 +73,16 @@ fn cost_data_reads_back_as_written() {
         unknown_providers: Vec::new(),
     };
     let r = reconcile(&g, &cfg.cost);
-    let data = outcome_data(&g, &r, 5);
+    let mut data = outcome_data(&g, &r, 5);
+    let inputs = bridge_lib::checks::cost::explain::Inputs {
+        usage: Err("BRIDGE_USAGE_FILES is not set".into()),
+        ledger: Err("not read".into()),
+        accounts: vec![],
+        top_tenants: 5,
+    };
+    data["explanations"] = serde_json::json!(bridge_lib::checks::cost::explain::explain(&g, &r, &cfg.cost, &inputs));
     let d: CostData = round_trips(&data);
+    assert_eq!(d.explanations.len(), 1, "the 2026-10 gap of 10%");
     assert_eq!(d.variance.len(), 1);
     assert!(!d.top_tenants.is_empty() && !d.tenants.is_empty());
     assert!(!d.unallocatable.is_empty() && !d.outside_periods.is_empty(), "{data:#}");

@@ -186,7 +186,8 @@ impl Demo {
 
 /// The cost check on the demo: the seed's `usage_events` (read through the admin connection)
 /// against the shipped exports: OpenAI costs JSON, Anthropic cost report JSON and Pinecone's
-/// invoice CSV (with its platform-minimum and tax lines). `data/demo/cost/focus.csv` holds the
+/// invoice CSV (with its platform-minimum and tax lines), and the OpenAI and Anthropic usage
+/// exports the gap explanation reads (`make_usage.py`). `data/demo/cost/focus.csv` holds the
 /// same bills as one FOCUS export. The broken demo's flaw is in `broken.sql`.
 pub fn demo_cost_config() -> crate::config::CostConfig {
     let dir = data_dir().join("cost");
@@ -195,6 +196,10 @@ pub fn demo_cost_config() -> crate::config::CostConfig {
             .iter()
             .map(|f| dir.join(f))
             .collect(),
+        explain: crate::checks::cost::explain::ExplainConfig {
+            usage_files: vec![dir.join("openai_usage_completions.json"), dir.join("anthropic_usage_report.json")],
+            ..Default::default()
+        },
         ..crate::config::CostConfig::default()
     }
 }

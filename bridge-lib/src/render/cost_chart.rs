@@ -159,6 +159,7 @@ mod tests {
             totals: CostTotals { allocated: 0.0, billed: 0.0, unallocatable: 0.0, coverage: None },
             top_tenants: Vec::new(),
             tenants: Vec::new(),
+            explanations: Vec::new(),
         }
     }
 

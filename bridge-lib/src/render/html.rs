@@ -156,7 +156,9 @@ fn picture(o: &CheckOutcome) -> String {
     match o.check {
         CheckId::Rls => super::rls_matrix_html(o),
         CheckId::Cost => match parse::<CostData>(&o.data) {
-            Some(Ok(d)) if !d.variance.is_empty() => super::cost_chart::variance_chart(&d).0,
+            Some(Ok(d)) if !d.variance.is_empty() => {
+                super::cost_chart::variance_chart(&d).0 + &super::waterfall::explanations_html(&d)
+            }
             Some(Err(e)) => unreadable(e),
             _ => String::new(),
         },

@@ -17,6 +17,7 @@ pub mod markdown;
 pub mod rls_matrix;
 pub mod sarif;
 pub mod text;
+pub mod waterfall;
 
 pub use capacity_chart::capacity_chart;
 pub use capacity_scaling::capacity_scaling;
@@ -29,3 +30,4 @@ pub use markdown::report_markdown;
 pub use rls_matrix::rls_matrix_html;
 pub use sarif::report_sarif;
 pub use text::{outcome_text, report_text};
+pub use waterfall::waterfall;

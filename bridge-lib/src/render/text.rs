@@ -75,6 +75,11 @@ pub fn outcome_text(c: &CheckOutcome) -> String {
                     let _ = writeln!(s, "       {} {line}", if i == 0 { "fix:" } else { "    " });
                 }
             }
+            // the cost gap's split (checks::cost::explain), one line per component
+            let why = f.evidence.get("explanation").and_then(|v| v.as_array()).map(Vec::as_slice).unwrap_or(&[]);
+            for line in why.iter().filter_map(|l| l.as_str()) {
+                let _ = writeln!(s, "       why: {}", escape_controls(line));
+            }
         }
     }
     s

@@ -212,6 +212,10 @@ pub struct CostData {
     pub top_tenants: Vec<TopTenant>,
     /// The per-tenant breakdown: tenant, provider, model, period.
     pub tenants: Vec<TenantCost>,
+    /// Why each provider and period outside the pass band differs: the gap split into
+    /// components (absent when every provider and period is inside the band).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explanations: Vec<GapExplanation>,
 }
 
 /// The variance bands, as fractions of the billed amount.
@@ -347,6 +351,100 @@ pub struct TenantCost {
     pub cost: f64,
     /// Ledger rows summed.
     pub events: u64,
+}
+
+/// Billed minus allocated for one provider and period, split into components that sum exactly
+/// (in micro-units) to the gap: `checks::cost::explain` writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GapExplanation {
+    /// The provider.
+    pub provider: String,
+    /// The billing period, `YYYY-MM`.
+    pub period: String,
+    /// Allocated by the ledger, micro-units.
+    pub allocated_micros: i64,
+    /// Billed, unallocatable lines included, micro-units.
+    pub billed_micros: i64,
+    /// `billed_micros - allocated_micros`: what the components add up to.
+    pub gap_micros: i64,
+    /// volume, rate, unattributed, timing, excluded, remainder, in that order.
+    pub components: Vec<GapComponent>,
+    /// The tenants behind the volume component (each model's volume shared out by the tenants'
+    /// share of that model's ledger tokens), largest first.
+    pub volume_tenants: Vec<VolumeTenant>,
+}
+
+/// What a component of the gap is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GapKind {
+    /// Tokens or requests the provider counted and the ledger did not (or the reverse).
+    Volume,
+    /// The ledger's implied unit price against the bill's effective rate.
+    Rate,
+    /// Billed projects, workspaces or API keys with no ledger rows.
+    Unattributed,
+    /// Ledger usage the bill does not reach yet (after its cut-off).
+    Timing,
+    /// Tax, minimums, credits, corrections: billed lines no tenant consumed.
+    Excluded,
+    /// What the others do not attribute: shown, never hidden.
+    Remainder,
+}
+
+impl GapKind {
+    /// Every kind, in the order the components are listed and drawn.
+    pub const ALL: [GapKind; 6] =
+        [GapKind::Volume, GapKind::Rate, GapKind::Unattributed, GapKind::Timing, GapKind::Excluded, GapKind::Remainder];
+
+    /// The kind's name in the data (`volume`, `rate`…).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapKind::Volume => "volume",
+            GapKind::Rate => "rate",
+            GapKind::Unattributed => "unattributed",
+            GapKind::Timing => "timing",
+            GapKind::Excluded => "excluded",
+            GapKind::Remainder => "remainder",
+        }
+    }
+}
+
+/// One component of a [`GapExplanation`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GapComponent {
+    /// Which component.
+    pub kind: GapKind,
+    /// Its share of the gap, micro-units (0 when not computed).
+    pub micros: i64,
+    /// False when it could not be computed; `detail` says why (it is then part of the remainder).
+    pub computed: bool,
+    /// One line: how it was found, or why it could not be.
+    pub detail: String,
+    /// Its parts (per model, account or line), largest first.
+    pub items: Vec<GapItem>,
+}
+
+/// A part of a component: one model, account or billed line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GapItem {
+    /// What it is (a model, an account, a file and line).
+    pub label: String,
+    /// Its amount, micro-units.
+    pub micros: i64,
+    /// The figures behind it, in words.
+    pub detail: String,
+}
+
+/// A tenant behind the volume component.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VolumeTenant {
+    /// The tenant.
+    pub tenant: String,
+    /// Its share of the volume component, micro-units.
+    pub micros: i64,
+    /// Its ledger tokens in the models that have a volume gap.
+    pub tokens: u64,
 }
 
 /// The RLS check's data: the shape `checks::rls::run` writes.

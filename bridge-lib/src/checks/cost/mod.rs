@@ -18,7 +18,9 @@
 //!
 //! **Evidence.** The variance table per provider and period (allocated, billed, excluded,
 //! variance, band), the excluded lines with file and row, the per-tenant breakdown and the top
-//! tenants by cost (in the outcome's data, for the notebook's charts).
+//! tenants by cost (in the outcome's data, for the notebook's charts). For a provider and
+//! period outside the pass band, why: the gap split into volume, rate, unattributed, timing,
+//! excluded and a remainder ([`explain`]), in the variance finding's evidence and the data.
 //!
 //! **Remedy.** Find what the ledger misses (compare request and token counts with the
 //! provider's usage export for the period), fix the metering, then re-run.
@@ -43,10 +45,12 @@
 //! `.csv.gz` and `.zip` exports; [`completeness`]: the cost API pages together; `ledger` and
 //! `allocated_db`: the allocated side from files or the database; [`providers`]: provider names; [`reconcile()`]: the pure
 //! reconciliation; [`rules`]: one function per rule and [`evaluate`]; [`outcome`]: the
-//! outcome's data. This file runs them: [`run`] and `gather`.
+//! outcome's data; [`explain`]: why a provider and period outside the band differs. This file
+//! runs them: [`run`] and `gather`.
 
 pub mod completeness;
 mod csv_text;
+pub mod explain;
 mod files;
 pub mod formats;
 pub mod model;
@@ -100,8 +104,9 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     }
     let g = gather(cfg).await?;
     let r = reconcile(&g, &cfg.cost);
-    let findings = evaluate(&r);
-    Ok(CheckOutcome::from_findings(CheckId::Cost, findings).with_data(outcome_data(&g, &r, cfg.cost.top_tenants)))
+    let (mut findings, mut data) = (evaluate(&r), outcome_data(&g, &r, cfg.cost.top_tenants));
+    explain::apply(cfg, &g, &r, &mut findings, &mut data).await?;
+    Ok(CheckOutcome::from_findings(CheckId::Cost, findings).with_data(data))
 }
 
 /// Reads both sides: the billed exports and the ledger (files, or the database).

@@ -78,6 +78,9 @@ pub struct CostConfig {
     pub focus_provider_columns: Vec<String>,
     /// How many top tenants by cost to show (`BRIDGE_COST_TOP_TENANTS`, default 10).
     pub top_tenants: usize,
+    /// The gap explanation's settings (`BRIDGE_USAGE_FILES`, `BRIDGE_COST_ACCOUNTS`, token columns).
+    #[serde(default)]
+    pub explain: super::explain::ExplainConfig,
 }
 
 impl Default for CostConfig {
@@ -127,6 +130,7 @@ impl CostConfig {
                 "a whole number",
                 "set it like 10",
             )?,
+            explain: super::explain::ExplainConfig::from_lookup(get)?,
         };
         if c.warn > c.fail {
             return Err(Error::config(

@@ -8,6 +8,7 @@
 
 pub mod capacity_chart;
 pub mod cost_chart;
+pub mod forecast_chart;
 pub mod github;
 pub mod html;
 pub mod junit;
@@ -19,6 +20,7 @@ pub mod text;
 
 pub use capacity_chart::capacity_chart;
 pub use cost_chart::cost_chart;
+pub use forecast_chart::forecast_chart;
 pub use github::report_github;
 pub use html::{outcome_html, report_html, Html};
 pub use junit::report_junit;

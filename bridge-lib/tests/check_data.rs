@@ -51,6 +51,7 @@ fn cost_data_reads_back_as_written() {
         open: false,
         identity: format!("{period}{micros}{category}"),
         more_pages: false,
+        ..BilledLine::default()
     };
     let g = Gathered {
         allocated_source: "files ledger.csv".into(),

@@ -17,8 +17,8 @@ fn run(cmd: &mut std::process::Command) -> (i32, String, String) {
 #[test]
 fn demo_json_report_has_the_documented_shape_and_round_trips() {
     let (code, out, err) = run(common::bridge_bin().args(["check", "--demo", "--format", "json"]));
-    // a build without the `cost` feature cannot run the cost check: exit 2 (could not run)
-    assert_eq!(code, if bridge_lib::checks::cost::compiled_in() { 0 } else { 2 }, "{err}");
+    // the demo's cost check (a database ledger, CSV and JSON bills) runs with or without polars
+    assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["verdict"].is_string());
     let checks = v["checks"].as_array().unwrap();

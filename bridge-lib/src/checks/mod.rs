@@ -36,9 +36,12 @@ pub fn compiled_in(id: CheckId) -> bool {
 
 /// Whether this build can run `id` on `cfg` itself: a check not [`compiled_in`] still runs
 /// here when it needs none of the missing parts (the capacity check on a saved snapshot, or
-/// with no Pinecone configured, reads no API).
+/// with no Pinecone configured, reads no API; the cost check with a database ledger and
+/// CSV/JSON bills needs no polars).
 pub fn runs_here(id: CheckId, cfg: &crate::Config) -> bool {
-    compiled_in(id) || (id == CheckId::Capacity && (cfg.capacity.snapshot.is_some() || cfg.pinecone.is_none()))
+    compiled_in(id)
+        || (id == CheckId::Capacity && (cfg.capacity.snapshot.is_some() || cfg.pinecone.is_none()))
+        || (id == CheckId::Cost && cost::runs_here(&cfg.cost))
 }
 
 /// Every rule of every check, for `bridge explain`.
@@ -100,7 +103,13 @@ mod tests {
         assert_eq!(runs_here(CheckId::Capacity, &cfg), cfg!(feature = "pinecone-api"));
         cfg.capacity.snapshot = Some("stats.json".into());
         assert!(runs_here(CheckId::Capacity, &cfg), "a saved snapshot needs no client");
-        assert_eq!(runs_here(CheckId::Cost, &cfg), cfg!(feature = "cost"));
+        assert!(runs_here(CheckId::Cost, &cfg), "a database ledger and CSV/JSON bills need no polars");
+        let mut files = cfg.clone();
+        files.cost.allocated_files = vec!["ledger.csv".into()];
+        assert_eq!(runs_here(CheckId::Cost, &files), cfg!(feature = "cost"), "ledger files need polars");
+        files.cost.allocated_files.clear();
+        files.cost.billed_files = vec!["focus.parquet".into()];
+        assert_eq!(runs_here(CheckId::Cost, &files), cfg!(feature = "cost"), "Parquet bills need polars");
         assert!(runs_here(CheckId::Rls, &cfg) && runs_here(CheckId::Tenants, &cfg));
     }
 }

@@ -180,6 +180,18 @@ pub struct BilledLineData {
     pub description: String,
     /// The period is not final yet.
     pub open: bool,
+    /// The model or SKU the line is for (empty when the export does not say).
+    #[serde(default)]
+    pub model: String,
+    /// The billed account inside the provider (project, workspace, sub-account).
+    #[serde(default)]
+    pub account: String,
+    /// FOCUS `ChargeClass` (`correction` or empty).
+    #[serde(default)]
+    pub charge_class: String,
+    /// The invoice, when the export names it.
+    #[serde(default)]
+    pub invoice_id: String,
 }
 
 /// Ledger usage outside every billed period.

@@ -27,13 +27,16 @@ pub fn aggregate_files(paths: &[PathBuf], c: &CostConfig) -> Result<(Vec<Allocat
 }
 
 struct Source {
+    /// The file in messages.
     name: String,
+    /// The file polars reads (a decompressed copy of a `.csv.gz` or a zip's CSV).
+    path: PathBuf,
     csv: bool,
 }
 
 impl Source {
     fn scan(&self, cols: Option<&LedgerColumns>) -> PolarsResult<LazyFrame> {
-        let p = PlRefPath::from(self.name.as_str());
+        let p = PlRefPath::from(self.path.to_string_lossy().as_ref());
         if self.csv {
             let r = LazyCsvReader::new(p).with_has_header(true);
             match cols {
@@ -61,10 +64,19 @@ impl Source {
         }
     }
 
-    fn error(&self, e: &PolarsError) -> Error {
+    /// What polars could not read, located by the strict CSV reader: one short line naming
+    /// the file, line and column, never polars' message (it can quote the rest of the file).
+    fn error(&self, _polars: &PolarsError) -> Error {
+        if self.csv {
+            if let Ok(f) = std::fs::File::open(&self.path) {
+                if let Err(e) = super::csv_text::diagnose(&self.name, std::io::BufReader::new(f)) {
+                    return e;
+                }
+            }
+        }
         Error::input(
             &self.name,
-            format!("cannot read it as {}: {e}", if self.csv { "CSV" } else { "Parquet" }),
+            format!("cannot read it as {}", if self.csv { "CSV" } else { "Parquet" }),
             "export the ledger again",
         )
     }
@@ -143,7 +155,12 @@ impl Source {
         if crate::files::regular_file(path, u64::MAX, "the ledger")? == 0 {
             return Err(Error::input(&name, "the file is empty", "export the ledger again with a header and rows"));
         }
-        let src = Source { name, csv: ext == "csv" };
+        let src = Source { name, path: path.to_path_buf(), csv: ext == "csv" };
+        if src.csv {
+            let f = std::fs::File::open(path)
+                .map_err(|e| Error::input(&src.name, format!("cannot open it: {e}"), "check the path"))?;
+            super::csv_text::check_header(&src.name, std::io::BufReader::new(f))?;
+        }
         let schema = src.scan(None).and_then(|mut lf| lf.collect_schema()).map_err(|e| src.error(&e))?;
         let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
         for (var, want) in k.by_variable() {
@@ -203,9 +220,15 @@ impl Source {
             .with_column(col("period").cast(DataType::String));
         // the streaming engine keeps memory flat on large ledgers; a plan with one sink always
         // yields a single frame (`unwrap_single` only panics for plans with several sinks)
-        let df = match agg.collect_with_engine(Engine::Streaming).map(|r| r.unwrap_single()) {
-            Ok(df) => df,
-            Err(e) => {
+        // polars can panic on malformed CSV (a ragged row with a decimal comma): caught, and
+        // located by the strict reader like any other read error
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            agg.collect_with_engine(Engine::Streaming).map(|r| r.unwrap_single())
+        }));
+        let df = match run {
+            Ok(Ok(df)) => df,
+            Err(_) => return Err(self.error(&PolarsError::NoData("panicked".into()))),
+            Ok(Err(e)) => {
                 // a value that does not parse as a number: find its line
                 let text = self.scan(None).map_err(|e| self.error(&e))?;
                 let pred =
@@ -213,7 +236,7 @@ impl Source {
                 return Err(match self.first_row(text, pred, &k.cost) {
                     Some((row, v)) => Error::input(
                         format!("{}, column `{}`", self.location(row), k.cost),
-                        format!("`{v}` is not a number"),
+                        format!("`{}` is not a number", super::csv_text::clip(&v)),
                         "write the cost as a plain decimal such as 0.0123",
                     ),
                     None => self.error(&e),
@@ -275,7 +298,10 @@ impl Aggregate {
             let loc = src
                 .first_row(lf.clone(), pred, column)
                 .map(|(row, v)| {
-                    (format!("{}, column `{column}`", src.location(row)), format!("{reason} (found `{v}`)"))
+                    (
+                        format!("{}, column `{column}`", src.location(row)),
+                        format!("{reason} (found `{}`)", super::csv_text::clip(&v)),
+                    )
                 })
                 .unwrap_or_else(|| (format!("{}, column `{column}`", src.name), reason.to_string()));
             Error::input(loc.0, loc.1, fix)

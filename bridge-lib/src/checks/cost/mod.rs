@@ -30,8 +30,12 @@
 //! tenant of the tenants table with that tenant's context set, so the check still sees every
 //! row the application can attribute, and says which way it read them.
 //!
-//! The engine (file readers, polars) is behind the default cargo feature `cost`; a build
-//! without it (the notebook's) returns an error saying so, and [`compiled_in`] tells.
+//! **Without polars.** The database route, CSV bills (also `.csv.gz` and `.zip` of CSVs, read
+//! with the `csv` crate) and the cost API JSON need no polars, so a build without the default
+//! cargo feature `cost` (the notebook's) runs the check in-process for a ledger in the
+//! database. Only Parquet bills and ledger files (`BRIDGE_ALLOCATED_FILES`, aggregated with
+//! polars) need the feature; without it they are an error saying how to get it, and
+//! [`compiled_in`] tells whether this build has it.
 //!
 //! **Layout.** [`model`]: the rows, lines and reconciliation; `formats`: one module per
 //! provider export format behind [`ExportFormat`]; `ledger` and `allocated_db`: the allocated
@@ -39,6 +43,8 @@
 //! reconciliation; [`rules`]: one function per rule and [`evaluate`]; [`outcome`]: the
 //! outcome's data. This file runs them: [`run`] and `gather`.
 
+mod csv_text;
+mod files;
 pub mod formats;
 pub mod model;
 pub mod outcome;
@@ -49,10 +55,7 @@ mod settings;
 pub mod units;
 pub use settings::{CostConfig, LedgerColumns};
 
-#[cfg(feature = "cost")]
 mod allocated_db;
-#[cfg(feature = "cost")]
-mod files;
 #[cfg(feature = "cost")]
 pub mod ledger;
 
@@ -68,14 +71,22 @@ pub use rules::{evaluate, RULES};
 use crate::config::Config;
 use crate::report::CheckOutcome;
 use crate::Result;
-#[cfg(feature = "cost")]
 use crate::{report::CheckId, Error};
-#[cfg(feature = "cost")]
 use std::collections::BTreeMap;
 
-/// True when this build has the cost engine (cargo feature `cost`, on by default).
+/// True when this build has the polars engine for Parquet bills and ledger files (cargo
+/// feature `cost`, on by default); the rest of the check works without it.
 pub fn compiled_in() -> bool {
     cfg!(feature = "cost")
+}
+
+/// True when this build runs the cost check on `c` itself: always with the `cost` feature;
+/// without it when neither a Parquet bill nor a ledger file is configured (the demo's case: a
+/// database ledger, CSV and JSON bills).
+pub fn runs_here(c: &CostConfig) -> bool {
+    compiled_in()
+        || (c.allocated_files.is_empty()
+            && c.billed_files.iter().all(|p| !matches!(files::kind(p).as_str(), "parquet" | "pq")))
 }
 
 /// Runs the check.
@@ -83,31 +94,16 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     if let Some(skipped) = rules::cost_check_skipped(cfg) {
         return Ok(skipped);
     }
-    run_engine(cfg).await
-}
-
-#[cfg(feature = "cost")]
-async fn run_engine(cfg: &Config) -> Result<CheckOutcome> {
     let g = gather(cfg).await?;
     let r = reconcile(&g, &cfg.cost);
     let findings = evaluate(&r);
     Ok(CheckOutcome::from_findings(CheckId::Cost, findings).with_data(outcome_data(&g, &r, cfg.cost.top_tenants)))
 }
 
-#[cfg(not(feature = "cost"))]
-async fn run_engine(_cfg: &Config) -> Result<CheckOutcome> {
-    Err(crate::Error::config(
-        "this build of bridge-lib has no cost engine (built without the `cost` feature)",
-        "build with the default features (`cargo build -p bridge-lib`, or `features = [\"cost\"]` in the dependency), \
-         or run `bridge check --only cost`",
-    ))
-}
-
 /// Reads both sides: the billed exports and the ledger (files, or the database).
-#[cfg(feature = "cost")]
 pub async fn gather(cfg: &Config) -> Result<Gathered> {
     let c = &cfg.cost;
-    // polars blocks its calling thread, which a tokio worker must not do: files are read on
+    // file reading (polars too) blocks its calling thread, which a tokio worker must not do: files are read on
     // the blocking pool
     let cost = c.clone();
     let mut g = tokio::task::spawn_blocking(move || read_files(&cost))
@@ -126,7 +122,6 @@ pub async fn gather(cfg: &Config) -> Result<Gathered> {
 }
 
 /// Reads the billed exports and, when configured, the ledger files (blocking).
-#[cfg(feature = "cost")]
 fn read_files(c: &CostConfig) -> Result<Gathered> {
     let mut g = Gathered::default();
     for path in &c.billed_files {
@@ -137,7 +132,7 @@ fn read_files(c: &CostConfig) -> Result<Gathered> {
     }
     missing_last_page(&g.billed)?;
     if !c.allocated_files.is_empty() {
-        let (rows, unknown) = ledger::aggregate_files(&c.allocated_files, c)?;
+        let (rows, unknown) = aggregate_ledger_files(c)?;
         g.allocated = rows;
         g.unknown_providers.extend(unknown);
         g.allocated_source = format!(
@@ -148,9 +143,26 @@ fn read_files(c: &CostConfig) -> Result<Gathered> {
     Ok(g)
 }
 
+#[cfg(feature = "cost")]
+fn aggregate_ledger_files(c: &CostConfig) -> Result<(Vec<AllocatedRow>, Vec<UnknownProvider>)> {
+    ledger::aggregate_files(&c.allocated_files, c)
+}
+
+/// Without polars, ledger files cannot be aggregated: the error says how to get that.
+#[cfg(not(feature = "cost"))]
+fn aggregate_ledger_files(c: &CostConfig) -> Result<(Vec<AllocatedRow>, Vec<UnknownProvider>)> {
+    Err(Error::config(
+        format!(
+            "ledger files ({}) need the cost engine, and this build of bridge-lib has no `cost` feature",
+            c.allocated_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        ),
+        "unset BRIDGE_ALLOCATED_FILES to read the ledger from the database, or build with the default features \
+         (`features = [\"cost\"]` in the dependency), or run `bridge check --only cost`",
+    ))
+}
+
 /// A provider whose every export is a cost API page with more pages after it is missing at
 /// least its last page: its bill would be too low.
-#[cfg(feature = "cost")]
 fn missing_last_page(billed: &[BilledLine]) -> Result<()> {
     let mut files: BTreeMap<&str, BTreeMap<&str, bool>> = BTreeMap::new();
     for l in billed {
@@ -174,7 +186,6 @@ fn missing_last_page(billed: &[BilledLine]) -> Result<()> {
 mod tests {
     use super::*;
 
-    #[cfg(feature = "cost")]
     #[test]
     fn a_cost_api_page_without_its_last_page_is_an_error() {
         let dir = std::env::temp_dir().join(format!("bridge-pages-{}", std::process::id()));
@@ -205,11 +216,25 @@ mod tests {
         cfg.cost.allocated_files = vec!["/nonexistent/ledger.csv".into()];
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let r = rt.block_on(run(&cfg));
-        if compiled_in() {
-            assert!(r.is_err(), "a missing file is an error");
-        } else {
+        assert!(r.is_err(), "a missing file is an error either way");
+        // a CSV bill and ledger files: without polars the ledger files say how to get it
+        let dir = std::env::temp_dir().join(format!("bridge-engine-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bill = dir.join("bill.csv");
+        std::fs::write(&bill, "provider,billing_period,billed_cost,currency\nopenai,2026-10,5,USD\n").unwrap();
+        cfg.cost.billed_files = vec![bill];
+        let r = rt.block_on(run(&cfg));
+        if !compiled_in() {
             let e = r.unwrap_err().to_string();
-            assert!(e.contains("no cost engine") && e.contains("features"), "{e}");
+            assert!(
+                e.contains("need the cost engine") && e.contains("features") && e.contains("BRIDGE_ALLOCATED_FILES"),
+                "{e}"
+            );
+            // without ledger files and without a database the CSV bill alone reads in-process
+            cfg.cost.allocated_files.clear();
+            let g = rt.block_on(gather(&cfg)).unwrap();
+            assert_eq!(g.billed.len(), 1);
         }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

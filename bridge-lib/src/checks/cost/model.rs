@@ -22,7 +22,7 @@ pub struct AllocatedRow {
 }
 
 /// One billed line from a provider export, in the canonical (FOCUS-shaped) form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BilledLine {
     /// The file it came from.
     pub source: String,
@@ -42,6 +42,18 @@ pub struct BilledLine {
     pub description: String,
     /// The period is not final yet.
     pub open: bool,
+    /// The model or SKU the line is for, when the export says (OpenAI `line_item`, Anthropic `model`, FOCUS `SkuId`/`ChargeDescription`); empty when not.
+    #[serde(default)]
+    pub model: String,
+    /// The billed account inside the provider: OpenAI `project_id`, Anthropic `workspace_id`, FOCUS `SubAccountId`; empty when not given.
+    #[serde(default)]
+    pub account: String,
+    /// FOCUS `ChargeClass` (`correction` or empty), lower case.
+    #[serde(default)]
+    pub charge_class: String,
+    /// FOCUS `InvoiceId` when present.
+    #[serde(default)]
+    pub invoice_id: String,
     /// What makes two lines the same line (for duplicate detection).
     #[serde(skip)]
     pub identity: String,
@@ -172,6 +184,7 @@ pub(crate) mod fixtures {
             open: false,
             identity: format!("{provider}|{period}|{category}|{dollars}"),
             more_pages: false,
+            ..BilledLine::default()
         }
     }
 }

@@ -1,9 +1,7 @@
 //! Provider names: matched to the known ones (`OpenAI, L.L.C.` is `openai`), and the ledger's
 //! aggregate rows merged under the matched name, with the names that match none.
 
-#[cfg(feature = "cost")]
 use super::model::{AllocatedRow, UnknownProvider};
-#[cfg(feature = "cost")]
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Matches a provider name to a known one (`OpenAI, L.L.C.` → `openai`), or returns it lower
@@ -19,7 +17,6 @@ pub fn normalize_provider(raw: &str, known: &[String]) -> (String, bool) {
 
 /// Merges aggregate rows whose provider is as written (each with where it was read) into rows
 /// keyed by the normalized provider, noting the provider names that are not known.
-#[cfg(feature = "cost")]
 pub(crate) fn merge_allocated(
     raw: Vec<(AllocatedRow, String)>,
     known: &[String],
@@ -50,7 +47,6 @@ pub(crate) fn merge_allocated(
 }
 
 /// Keeps the first sighting of each unknown provider name.
-#[cfg(feature = "cost")]
 pub(crate) fn dedup_unknown(v: &mut Vec<UnknownProvider>) {
     let mut seen = BTreeSet::new();
     v.retain(|u| seen.insert(u.name.clone()));

@@ -39,5 +39,6 @@ fn line(name: &str, loc: &str, r: &Value) -> Result<BilledLine> {
     let text = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let description =
         [text("description"), text("workspace_id")].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
-    cost_api::line(name, loc, "anthropic", micros, currency, description)
+    let line = cost_api::line(name, loc, "anthropic", micros, currency, description)?;
+    Ok(BilledLine { model: text("model"), account: text("workspace_id"), ..line })
 }

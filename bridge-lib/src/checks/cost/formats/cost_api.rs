@@ -98,7 +98,6 @@ pub(super) fn line(
         category: if micros < 0 { "credit".into() } else { "usage".into() },
         description,
         open: false,
-        identity: String::new(),
-        more_pages: false,
+        ..BilledLine::default()
     })
 }

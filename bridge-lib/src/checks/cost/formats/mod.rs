@@ -13,28 +13,17 @@
 //!
 //! [`BilledLine`]: super::model::BilledLine
 
-#[cfg(feature = "cost")]
 pub mod anthropic_cost_report;
-#[cfg(feature = "cost")]
 mod cost_api;
-#[cfg(feature = "cost")]
 pub mod focus;
-#[cfg(feature = "cost")]
 pub mod invoice_csv;
-#[cfg(feature = "cost")]
 pub mod openai_costs;
-#[cfg(feature = "cost")]
 pub mod tabular;
 
-#[cfg(feature = "cost")]
-use super::files::extension;
-#[cfg(feature = "cost")]
+use super::files::kind;
 use super::model::{BilledLine, UnknownProvider};
-#[cfg(feature = "cost")]
 use crate::{config::CostConfig, Error, Result};
-#[cfg(feature = "cost")]
 use serde_json::Value;
-#[cfg(feature = "cost")]
 use std::path::Path;
 
 /// A provider export format the cost check reads.
@@ -72,13 +61,16 @@ impl ExportFormat {
 }
 
 /// The fix for a billed file of none of the formats' file types.
-pub const BY_EXTENSION: &str = "use an invoice or FOCUS .csv/.parquet, or an OpenAI/Anthropic cost .json";
+pub const BY_EXTENSION: &str =
+    "use an invoice or FOCUS .csv/.csv.gz/.zip of CSVs/.parquet, or an OpenAI/Anthropic cost .json";
+
+/// The most a billed CSV may decompress to (bytes).
+const CSV_CAP: u64 = 1024 * crate::files::MIB;
 
 /// One provider's export for one period, in the words of a remedy.
 pub const ONE_PROVIDERS_EXPORT: &str = "invoice CSV, FOCUS, or its cost API JSON";
 
 /// An export as read from disk, before its format is told.
-#[cfg(feature = "cost")]
 #[derive(Debug, Clone)]
 pub enum Export {
     /// A CSV or Parquet file, every value as text.
@@ -87,17 +79,21 @@ pub enum Export {
     Json(Value),
 }
 
-#[cfg(feature = "cost")]
 impl Export {
-    /// Reads a billed file by its extension: `.csv`, `.parquet`/`.pq` or `.json`.
-    pub fn load(path: &Path) -> Result<Export> {
+    /// Reads a billed file by its extension: `.json`, `.parquet`/`.pq`, or `.csv`, `.csv.gz`
+    /// and `.zip` (each CSV in it an export, named `file.zip!member.csv`).
+    pub fn load(path: &Path) -> Result<Vec<(String, Export)>> {
         let name = path.display().to_string();
-        match extension(path).as_str() {
+        match kind(path).as_str() {
             "json" => {
                 let text = crate::files::read_bounded_text(path, 256 * crate::files::MIB, "the cost export")?;
-                Export::json(&name, &text)
+                Ok(vec![(name.clone(), Export::json(&name, &text)?)])
             }
-            "csv" | "parquet" | "pq" => Ok(Export::Table(tabular::read_table(path)?)),
+            "parquet" | "pq" => Ok(vec![(name, Export::Table(tabular::read_parquet(path)?))]),
+            "csv" | "csv.gz" | "zip" => super::files::read_csvs(path, CSV_CAP, "the cost export")?
+                .into_iter()
+                .map(|m| Ok((m.name.clone(), Export::Table(super::csv_text::read_table(&m.name, &m.bytes)?))))
+                .collect(),
             other => Err(Error::input(&name, format!("unknown export type `.{other}`"), BY_EXTENSION)),
         }
     }
@@ -114,7 +110,6 @@ impl Export {
     }
 }
 
-#[cfg(feature = "cost")]
 impl ExportFormat {
     /// Tells which format an export is: a table with FOCUS columns (`BillingPeriodStart`, or
     /// `BilledCost` without `billing_period`) is FOCUS, any other table an invoice; a cost API
@@ -146,17 +141,21 @@ impl ExportFormat {
 
 /// Reads one billed file; returns its lines (providers normalized to the known names) and the
 /// provider names that are not known.
-#[cfg(feature = "cost")]
 pub fn read(path: &Path, c: &CostConfig) -> Result<(Vec<BilledLine>, Vec<UnknownProvider>)> {
-    let name = path.display().to_string();
-    let lines = read_export(&name, &Export::load(path)?)?;
+    let mut lines = Vec::new();
+    for (name, export) in Export::load(path)? {
+        lines.extend(read_export(&name, &export)?);
+    }
     let mut unknown = Vec::new();
     let lines = lines
         .into_iter()
         .map(|mut l| {
             let (p, known) = super::providers::normalize_provider(&l.provider, &c.providers);
             if !known {
-                unknown.push(UnknownProvider { name: l.provider.clone(), location: format!("{name}, {}", l.location) });
+                unknown.push(UnknownProvider {
+                    name: l.provider.clone(),
+                    location: format!("{}, {}", l.source, l.location),
+                });
             }
             l.provider = p;
             l
@@ -166,7 +165,6 @@ pub fn read(path: &Path, c: &CostConfig) -> Result<(Vec<BilledLine>, Vec<Unknown
 }
 
 /// Reads an export in whichever format it is, providers as written.
-#[cfg(feature = "cost")]
 pub fn read_export(name: &str, export: &Export) -> Result<Vec<BilledLine>> {
     match (ExportFormat::detect(name, export)?, export) {
         (ExportFormat::InvoiceCsv, Export::Table(t)) => tabular::read(name, t, &invoice_csv::LAYOUT),
@@ -181,5 +179,5 @@ pub fn read_export(name: &str, export: &Export) -> Result<Vec<BilledLine>> {
     }
 }
 
-#[cfg(all(test, feature = "cost"))]
+#[cfg(test)]
 mod tests;

@@ -36,5 +36,6 @@ fn line(name: &str, loc: &str, r: &Value) -> Result<BilledLine> {
     let text = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let description =
         [text("line_item"), text("project_id")].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
-    cost_api::line(name, loc, "openai", micros, currency, description)
+    let line = cost_api::line(name, loc, "openai", micros, currency, description)?;
+    Ok(BilledLine { model: text("line_item"), account: text("project_id"), ..line })
 }

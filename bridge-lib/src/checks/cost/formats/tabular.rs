@@ -2,38 +2,26 @@
 //! a table of text, and its rows turned into lines once the format's [`Layout`] says which
 //! columns hold what.
 
-use super::super::files::extension;
+pub use super::super::csv_text::Table;
+use super::super::csv_text::{clip, clip_to};
 use super::super::model::BilledLine;
 use super::super::units::{parse_micros, period_of};
 use crate::{Error, Result};
-use polars::prelude::*;
-use std::path::Path;
-
-/// A small table with every value as text, and how to name its rows.
-#[derive(Debug, Clone, Default)]
-pub struct Table {
-    /// Column names as written.
-    pub names: Vec<String>,
-    /// Columns of values.
-    pub columns: Vec<Vec<Option<String>>>,
-    /// True for CSV (rows are named by file line), false for Parquet (by data row).
-    pub csv: bool,
-}
 
 impl Table {
     pub(crate) fn rows(&self) -> usize {
         self.columns.first().map_or(0, Vec::len)
     }
     fn location(&self, row: usize) -> String {
-        if self.csv {
-            format!("line {}", row + 2)
-        } else {
-            format!("row {}", row + 1)
+        match (self.csv, self.lines.get(row)) {
+            (true, Some(line)) => format!("line {line}"),
+            (true, None) => format!("line {}", row + 2),
+            (false, _) => format!("row {}", row + 1),
         }
     }
     /// The column whose name matches one of `wanted`, ignoring case, `_` and spaces.
     pub(crate) fn find(&self, wanted: &[&str]) -> Option<usize> {
-        let squash = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_lowercase();
+        use super::super::csv_text::squash;
         wanted.iter().find_map(|w| self.names.iter().position(|n| squash(n) == squash(w)))
     }
     fn get(&self, col: Option<usize>, row: usize) -> &str {
@@ -41,35 +29,32 @@ impl Table {
     }
 }
 
-/// Reads a CSV (every column as text) or a Parquet file (every column cast to text).
-pub fn read_table(path: &Path) -> Result<Table> {
+/// Reads a Parquet file with every column cast to text (polars).
+#[cfg(feature = "cost")]
+pub fn read_parquet(path: &std::path::Path) -> Result<Table> {
+    use polars::prelude::*;
     let name = path.display().to_string();
     if crate::files::regular_file(path, 4096 * crate::files::MIB, "the cost export")? == 0 {
         return Err(Error::input(&name, "the file is empty", "export it again; a valid export has a header and rows"));
     }
-    let csv = extension(path) == "csv";
-    let ppath = PlRefPath::from(name.as_str());
-    let lf = if csv {
-        LazyCsvReader::new(ppath).with_has_header(true).with_infer_schema_length(Some(0)).finish()
-    } else {
-        LazyFrame::scan_parquet(ppath, ScanArgsParquet::default())
-    };
-    let df = lf.and_then(LazyFrame::collect).map_err(|e| {
-        Error::input(
-            &name,
-            format!("cannot read it as {}: {e}", if csv { "CSV" } else { "Parquet" }),
-            "export it again",
-        )
-    })?;
-    let mut t = Table { csv, ..Table::default() };
+    let df = LazyFrame::scan_parquet(PlRefPath::from(name.as_str()), ScanArgsParquet::default())
+        .and_then(LazyFrame::collect)
+        .map_err(|_| Error::input(&name, "cannot read it as Parquet", "export it again"))?;
+    let mut t = Table::default();
     for col in df.columns() {
-        let s = col
-            .cast(&DataType::String)
-            .map_err(|e| Error::input(&name, format!("column `{}`: {e}", col.name()), "export it again"))?;
-        let s = s.str().map_err(|e| Error::input(&name, e.to_string(), "export it again"))?;
+        let bad = || {
+            Error::input(
+                &name,
+                format!("column `{}` cannot be read as text", super::super::csv_text::clip(col.name())),
+                "export it again",
+            )
+        };
+        let s = col.cast(&DataType::String).map_err(|_| bad())?;
+        let s = s.str().map_err(|_| bad())?;
         t.names.push(col.name().to_string());
         t.columns.push(s.iter().map(|v| v.map(str::to_string)).collect());
     }
+    super::super::csv_text::check_names(&name, &t.names)?;
     if t.rows() == 0 {
         return Err(Error::input(
             &name,
@@ -78,6 +63,16 @@ pub fn read_table(path: &Path) -> Result<Table> {
         ));
     }
     Ok(t)
+}
+
+/// Without the `cost` feature a Parquet bill cannot be read.
+#[cfg(not(feature = "cost"))]
+pub fn read_parquet(path: &std::path::Path) -> Result<Table> {
+    Err(Error::input(
+        path.display().to_string(),
+        "reading Parquet needs the cost engine (this build has no `cost` feature)",
+        "export the bill as CSV, or build bridge-lib with the default features (`features = [\"cost\"]`)",
+    ))
 }
 
 /// A required column: the name messages use, and the names accepted (case, `_` and spaces
@@ -110,6 +105,10 @@ struct Columns {
     category: Option<usize>,
     description: Option<usize>,
     status: Option<usize>,
+    model: Option<usize>,
+    account: Option<usize>,
+    charge_class: Option<usize>,
+    invoice_id: Option<usize>,
 }
 
 /// Turns a table into lines, its columns found by `layout`.
@@ -119,7 +118,7 @@ pub fn read(name: &str, t: &Table, layout: &Layout) -> Result<Vec<BilledLine>> {
         found.push(t.find(names).ok_or_else(|| {
             Error::input(
                 name,
-                format!("no column `{label}` (columns found: {})", t.names.join(", ")),
+                format!("no column `{label}` (columns found: {})", clip_to(&t.names.join(", "), 200)),
                 format!("rename the column to `{label}`; a {} export needs {}", layout.name, layout.columns),
             )
         })?);
@@ -132,13 +131,17 @@ pub fn read(name: &str, t: &Table, layout: &Layout) -> Result<Vec<BilledLine>> {
         category: t.find(&["ChargeCategory", "charge_category", "category"]),
         description: t.find(&["ChargeDescription", "line_item", "description"]),
         status: t.find(&["BillingPeriodStatus", "period_status", "status"]),
+        model: t.find(&["SkuId", "model", "ChargeDescription", "line_item"]),
+        account: t.find(&["SubAccountId", "account", "project_id", "workspace_id"]),
+        charge_class: t.find(&["ChargeClass"]),
+        invoice_id: t.find(&["InvoiceId", "invoice_id"]),
     };
     (0..t.rows()).map(|row| tabular_line(name, t, &cols, row)).collect()
 }
 
 fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<BilledLine> {
     let loc = t.location(row);
-    let at = |col: usize| format!("{name}, {loc}, column `{}`", t.names[col]);
+    let at = |col: usize| format!("{name}, {loc}, column `{}`", clip(&t.names[col]));
     let provider = t.get(Some(c.provider), row);
     if provider.is_empty() {
         return Err(Error::input(
@@ -151,7 +154,7 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
     let period = period_of(raw_period).ok_or_else(|| {
         Error::input(
             at(c.period),
-            format!("`{raw_period}` is not a billing period"),
+            format!("`{}` is not a billing period", clip(raw_period)),
             "write the month as YYYY-MM or the period start as YYYY-MM-DDT00:00:00Z",
         )
     })?;
@@ -159,7 +162,7 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
     let micros = parse_micros(raw_cost).ok_or_else(|| {
         Error::input(
             at(c.cost),
-            format!("`{raw_cost}` is not a number"),
+            format!("`{}` is not a number", clip(raw_cost)),
             "write a plain decimal such as 12.34 (no currency symbol, no thousands separator)",
         )
     })?;
@@ -170,7 +173,7 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
     if micros < 0 && !matches!(category.as_str(), "credit" | "adjustment" | "refund") {
         return Err(Error::input(
             at(c.cost),
-            format!("negative amount {raw_cost} on a `{category}` line"),
+            format!("negative amount {} on a `{}` line", clip(raw_cost), clip(&category)),
             "mark credits and refunds with charge category `credit`, or fix the amount",
         ));
     }
@@ -178,7 +181,7 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(Error::input(
             at(c.currency),
-            format!("`{currency}` is not an ISO 4217 currency code"),
+            format!("`{}` is not an ISO 4217 currency code", clip(&currency)),
             "write a code such as USD",
         ));
     }
@@ -196,5 +199,9 @@ fn tabular_line(name: &str, t: &Table, c: &Columns, row: usize) -> Result<Billed
         open: matches!(status.as_str(), "open" | "estimated" | "pending" | "provisional" | "draft" | "preliminary"),
         identity,
         more_pages: false,
+        model: t.get(c.model, row).to_string(),
+        account: t.get(c.account, row).to_string(),
+        charge_class: t.get(c.charge_class, row).to_lowercase(),
+        invoice_id: t.get(c.invoice_id, row).to_string(),
     })
 }

@@ -3,7 +3,6 @@
 use super::tabular::Table;
 use super::*;
 use crate::config::CostConfig;
-use polars::prelude::*;
 
 fn read_tabular(name: &str, t: &Table) -> Result<Vec<BilledLine>> {
     read_export(name, &Export::Table(t.clone()))
@@ -41,7 +40,7 @@ fn table(csv: &str) -> Table {
             columns[i].push(Some(v.to_string()));
         }
     }
-    Table { names, columns, csv: true }
+    Table { names, columns, csv: true, lines: Vec::new() }
 }
 
 #[test]
@@ -130,7 +129,7 @@ fn openai_and_anthropic_json() {
 }
 
 #[test]
-fn files_on_disk_empty_header_only_and_parquet() {
+fn files_on_disk_empty_and_header_only() {
     let dir = std::env::temp_dir().join(format!("bridge-billed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let empty = dir.join("empty.csv");
@@ -139,6 +138,15 @@ fn files_on_disk_empty_header_only_and_parquet() {
     let header = dir.join("header.csv");
     std::fs::write(&header, "provider,billing_period,billed_cost,currency\n").unwrap();
     assert!(read(&header, &CostConfig::default()).unwrap_err().to_string().contains("no rows"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(feature = "cost")]
+#[test]
+fn parquet_bills_read_with_polars() {
+    use polars::prelude::*;
+    let dir = std::env::temp_dir().join(format!("bridge-billed-pq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
     let mut df = df!("BilledCost" => [10.5f64], "BillingPeriodStart" => ["2026-10-01T00:00:00Z"],
                      "ServiceProviderName" => ["Cohere"], "BillingCurrency" => ["USD"])
     .unwrap();
@@ -148,4 +156,25 @@ fn files_on_disk_empty_header_only_and_parquet() {
     assert_eq!((l[0].micros, l[0].location.as_str()), (10_500_000, "row 1"));
     assert_eq!(unknown[0].name, "Cohere");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn lines_carry_model_account_charge_class_and_invoice() {
+    let t = table(
+        "BilledCost,BillingPeriodStart,ProviderName,BillingCurrency,SkuId,SubAccountId,ChargeClass,InvoiceId\n\
+         3,2026-11-01T00:00:00Z,OpenAI,USD,gpt-4o,proj_1,Correction,INV-7",
+    );
+    let l = &read_tabular("focus.csv", &t).unwrap()[0];
+    assert_eq!(
+        (l.model.as_str(), l.account.as_str(), l.charge_class.as_str(), l.invoice_id.as_str()),
+        ("gpt-4o", "proj_1", "correction", "INV-7")
+    );
+    let openai = r#"{"data":[{"start_time":1793491200,"end_time":1793577600,
+        "results":[{"amount":{"value":1,"currency":"usd"},"line_item":"gpt-4o-2024-08-06, input","project_id":"proj_a"}]}]}"#;
+    let l = &read_json("o.json", openai).unwrap()[0];
+    assert_eq!((l.model.as_str(), l.account.as_str()), ("gpt-4o-2024-08-06, input", "proj_a"));
+    let anthropic = r#"{"data":[{"starting_at":"2026-10-31T00:00:00Z","ending_at":"2026-11-01T00:00:00Z",
+        "results":[{"amount":"100","currency":"USD","model":"claude-sonnet-4","workspace_id":"wrkspc_1"}]}]}"#;
+    let l = &read_json("a.json", anthropic).unwrap()[0];
+    assert_eq!((l.model.as_str(), l.account.as_str()), ("claude-sonnet-4", "wrkspc_1"));
 }

@@ -4,7 +4,7 @@
 # outputs show the planted flaws), and planted secrets (they show in no output, file or error).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 cargo fmt --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # the notebook's build of the library (no polars, no HTTP client) must stay clean and tested too

@@ -11,7 +11,7 @@ use std::fmt::Write;
 const LEFT: f64 = 44.0;
 const PLOT_W: f64 = 420.0;
 const PLOT_H: f64 = 220.0;
-const TOP: f64 = 40.0;
+const TOP: f64 = 54.0;
 /// Room on the right for the tenants' names at the lines' ends.
 const RIGHT: f64 = 210.0;
 /// The least vertical distance between two names at the lines' ends.
@@ -80,16 +80,18 @@ pub fn growth_chart(d: &CapacityData) -> Html {
         }
         let when = match t.days_to_80 {
             Some(day) if day <= 0.0 => format!("at or over {:.0}%", d.warn_percent),
+            Some(day) if day > 365.0 => format!("{:.0}% in over a year", d.warn_percent),
             Some(day) => format!("{:.0}% in {day:.0} d", d.warn_percent),
             None => "not growing".to_string(),
         };
         labels.push((y(*end), c, format!("{} {end:.1}% ({when})", t.tenant)));
     }
-    // the names at the lines' ends, moved apart so none overlaps another
-    labels.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut last = f64::MIN;
+    // the names at the lines' ends, moved up apart from the lowest so none overlaps another
+    // (or the day labels under the plot)
+    labels.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut last = f64::MAX;
     for (ly, c, text) in labels {
-        let ly = ly.max(last + LABEL_GAP);
+        let ly = ly.min(last - LABEL_GAP);
         last = ly;
         let _ = write!(s, "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{c}\">{}</text>", x(h) + 6.0, ly + 4.0, esc(&text));
     }
@@ -202,6 +204,7 @@ mod tests {
             vec![
                 row("acme", 700_000, 1_000_000, Some(5_000.0), Some(20.0)),
                 row("a<b", 10_000, 100_000, Some(0.0), None),
+                row("slow", 10_000, 100_000, Some(1.0), Some(700.0)),
                 row("flat", 5, 100, None, None),
             ],
             5,
@@ -215,7 +218,7 @@ mod tests {
             "{svg}"
         );
         assert_eq!(svg.matches("<circle").count(), 1, "one line reaches 80% inside the horizon: {svg}");
-        assert!(svg.contains("a&lt;b 10.0% (not growing)"), "{svg}");
+        assert!(svg.contains("a&lt;b 10.0% (not growing)") && svg.contains("slow 10.0% (80% in over a year)"), "{svg}");
         assert!(svg.contains("not drawn (no namespace, quota or growth): flat"), "{svg}");
         assert!(svg.contains(">scale 80%<") && svg.contains(">quota 100%<") && svg.contains(">+30 d<"), "{svg}");
         assert!(svg.contains("fitted on 5 snapshot(s)"), "{svg}");
@@ -241,6 +244,7 @@ mod tests {
             .map(|s| s.split('"').next().unwrap().parse().unwrap())
             .collect();
         assert_eq!(ys.len(), 5, "{svg}");
-        assert!(ys.windows(2).all(|w| w[1] - w[0] >= LABEL_GAP - 0.01), "{ys:?}");
+        assert!(ys.windows(2).all(|w| (w[1] - w[0]).abs() >= LABEL_GAP - 0.01), "{ys:?}");
+        assert!(ys.iter().all(|y| *y <= TOP + PLOT_H + 4.0), "none below the plot: {ys:?}");
     }
 }

@@ -72,13 +72,14 @@ pub fn access_grid(d: &RlsData) -> String {
     let hidden = relations.len().saturating_sub(GRID_COLUMNS);
     relations.truncate(GRID_COLUMNS);
     let (label, cw, ch, top) = (150.0, 112.0, 30.0, 58.0);
-    let width = label + cw * relations.len() as f64 + 10.0;
+    let width = (label + cw * relations.len() as f64 + 10.0).max(560.0);
     let rows = d.probe_tenants.len() + 1;
-    let height = top + ch * rows as f64 + 34.0;
+    let height = top + ch * rows as f64 + if hidden > 0 { 34.0 } else { 8.0 };
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" \
          font-family=\"sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"rows each tenant reads per relation\">\
-         <text x=\"4\" y=\"14\" fill=\"#24292f\">rows each tenant reads under its own context, as role {}: green its own, red another tenant's</text>",
+         <text x=\"4\" y=\"14\" fill=\"#24292f\">rows each tenant reads under its own context, as role {}</text>\
+         <text x=\"4\" y=\"30\" fill=\"#57606a\">green: only its own rows; red: rows of another tenant or of none (a leak)</text>",
         esc(&d.app_role.name)
     );
     for (j, rel) in relations.iter().enumerate() {
@@ -140,12 +141,14 @@ pub fn access_grid(d: &RlsData) -> String {
             cell(&mut s, i, j, seen);
         }
     }
-    let foot = if hidden > 0 {
-        format!("{hidden} more relation(s) not drawn (leaking relations come first); the table below lists them all")
-    } else {
-        "own: rows of the tenant whose context is set; not its own: another tenant's or no tenant's (a leak)".into()
-    };
-    let _ = write!(s, "<text x=\"4\" y=\"{:.1}\" fill=\"#57606a\">{}</text></svg>", height - 10.0, esc(&foot));
+    if hidden > 0 {
+        let _ = write!(
+            s,
+            "<text x=\"4\" y=\"{:.1}\" fill=\"#57606a\">{hidden} more relation(s) not drawn (leaking ones come first); the table below lists them all</text>",
+            height - 10.0
+        );
+    }
+    s.push_str("</svg>");
     s
 }
 
@@ -267,5 +270,10 @@ mod tests {
             &CheckOutcome::from_findings(CheckId::Rls, vec![]).with_data(serde_json::to_value(&d).unwrap()),
         );
         assert!(h.starts_with("<svg") && h.contains("<table>"), "the grid, then the table: {h}");
+        let mut many = d.clone();
+        many.tenant_reads = (0..GRID_COLUMNS + 2).map(|i| reads("acme", &format!("public.t{i}"), 1, 0)).collect();
+        let svg = access_grid(&many);
+        assert_eq!(svg.matches(" own<").count(), GRID_COLUMNS, "{svg}");
+        assert!(svg.contains("2 more relation(s) not drawn"), "{svg}");
     }
 }

@@ -13,7 +13,7 @@ const PLOT_W: f64 = 420.0;
 const PLOT_H: f64 = 220.0;
 const TOP: f64 = 54.0;
 /// Room on the right for the tenants' names at the lines' ends.
-const RIGHT: f64 = 210.0;
+const RIGHT: f64 = 236.0;
 /// The least vertical distance between two names at the lines' ends.
 const LABEL_GAP: f64 = 13.0;
 
@@ -79,6 +79,7 @@ pub fn growth_chart(d: &CapacityData) -> Html {
             let _ = write!(s, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{c}\"/>", x(day), y(d.warn_percent));
         }
         let when = match t.days_to_80 {
+            _ if *start >= 100.0 => "over quota".to_string(),
             Some(day) if day <= 0.0 => format!("at or over {:.0}%", d.warn_percent),
             Some(day) if day > 365.0 => format!("{:.0}% in over a year", d.warn_percent),
             Some(day) => format!("{:.0}% in {day:.0} d", d.warn_percent),
@@ -205,6 +206,7 @@ mod tests {
                 row("acme", 700_000, 1_000_000, Some(5_000.0), Some(20.0)),
                 row("a<b", 10_000, 100_000, Some(0.0), None),
                 row("slow", 10_000, 100_000, Some(1.0), Some(700.0)),
+                row("full", 120_000, 100_000, Some(1.0), Some(0.0)),
                 row("flat", 5, 100, None, None),
             ],
             5,
@@ -219,6 +221,7 @@ mod tests {
         );
         assert_eq!(svg.matches("<circle").count(), 1, "one line reaches 80% inside the horizon: {svg}");
         assert!(svg.contains("a&lt;b 10.0% (not growing)") && svg.contains("slow 10.0% (80% in over a year)"), "{svg}");
+        assert!(svg.contains("full 120.0% (over quota)") && svg.contains(">140%<"), "the axis goes past 100%: {svg}");
         assert!(svg.contains("not drawn (no namespace, quota or growth): flat"), "{svg}");
         assert!(svg.contains(">scale 80%<") && svg.contains(">quota 100%<") && svg.contains(">+30 d<"), "{svg}");
         assert!(svg.contains("fitted on 5 snapshot(s)"), "{svg}");

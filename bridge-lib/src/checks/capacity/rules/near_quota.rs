@@ -45,17 +45,14 @@ pub fn near_quota(ctx: &Ctx, row: &TenantUsage) -> Option<Finding> {
         fmt_count(q),
         pct(v, q)
     );
-    Some(
-        NEAR_QUOTA
-            .finding(Status::Warn, &row.tenant, detail)
-            .with_evidence(evidence(row, Status::Warn))
-            .with_remedy(format!(
-                "for `{}`, {}; or raise the tier's quota in BRIDGE_TIER_QUOTAS, or delete stale vectors from namespace `{}`",
-                row.tenant,
-                raise_tier(ctx, row),
-                row.namespace
-            )),
-    )
+    Some(NEAR_QUOTA.finding(Status::Warn, &row.tenant, detail).with_evidence(evidence(row, Status::Warn)).with_remedy(
+        format!(
+            "for `{}`, {} or raise the tier's quota in BRIDGE_TIER_QUOTAS, or delete stale vectors from namespace `{}`",
+            row.tenant,
+            raise_tier(ctx, row),
+            row.namespace
+        ),
+    ))
 }
 
 /// The pass finding when namespaces were measured and every one is under 80% of its quota.

@@ -46,7 +46,7 @@ pub fn over_quota(ctx: &Ctx, row: &TenantUsage) -> Option<Finding> {
             .finding(Status::Fail, &row.tenant, detail)
             .with_evidence(evidence(row, Status::Fail))
             .with_remedy(format!(
-                "stop ingestion for `{}`, then {}; or raise the tier's quota in BRIDGE_TIER_QUOTAS, split the tenant across namespaces, or delete stale vectors",
+                "stop ingestion for `{}`, then {} or raise the tier's quota in BRIDGE_TIER_QUOTAS, split the tenant across namespaces, or delete stale vectors",
                 row.tenant,
                 raise_tier(ctx, row)
             )),

@@ -19,7 +19,9 @@ unset DATABASE_URL BRIDGE_ADMIN_DATABASE_URL PINECONE_API_KEY PINECONE_INDEX PIN
 echo "test: notebook on the clean demo"
 "${RUN[@]}" --name clean --expect-text "using the embedded demo" --expect-text "verdict: ready" \
   --expect-text "cost variance by provider and period" --expect-text "namespace usage as percent of quota" \
+  --expect-text "namespace forecast as percent of quota" --expect-text "rows each tenant reads per relation" \
   --expect-text "after planting: rls fail" --expect-text "after repair: rls pass" \
+  --expect-text "after planting: cost warn" --expect-text "after repair: cost pass" \
   --expect-text "after planting: tenants fail" --expect-text "after repair: tenants pass" \
   --expect-text "after planting: capacity fail" --expect-text "after repair: capacity pass" \
   --expect-img-charts

@@ -5,7 +5,8 @@
 #   main.sh broken     the demo with planted flaws: the verdict cell fails and lists them
 #   main.sh --lab      open the notebook in JupyterLab instead
 # Before the first run (and before JupyterLab opens) the notebook's dependencies are built with
-# cargo's progress on this terminal, so Run All does not sit on `[*]` for minutes.
+# cargo's progress on this terminal, so Run All does not sit on `[*]` for minutes. Nothing here
+# compiles polars: on the demo every check, cost included, runs in the notebook's own build.
 # The command-line route is `./target/debug/bridge check --demo` (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -14,8 +14,10 @@ fails. The run fails on any cell error and on any stderr output in a cell that c
 --forbid-env VAR            the value of $VAR must appear in no output, saved file or error
 --runs N                    Run All N times in one kernel and print each run's time (the saved
                             notebook holds the last run)
---expect-img-charts         the saved notebook's outputs must hold charts as <img> SVG data URIs
-                            (JupyterLab's sanitizer keeps those in an unsigned notebook) and no raw <svg
+--expect-img-charts         the saved notebook must read right when JupyterLab opens it: charts as <img>
+                            SVG data URIs (its sanitizer keeps those in an unsigned notebook) and no raw
+                            <svg; every table cell aligned explicitly (its CSS right-aligns the rest);
+                            no empty <code> box
 --warm                      only build the notebook's dependencies (its `:dep` cell and one cell that
                             uses the library), with cargo's progress on the terminal; saves nothing
 Exit status: 0 when the run is as expected, 1 otherwise.
@@ -98,20 +100,36 @@ def warm(nb, src, timeout):
 
 
 def img_charts_ok(path):
-    """The saved notebook holds its charts as <img> SVG data URIs, none as raw inline <svg>."""
+    """The saved notebook reads right in JupyterLab: its charts are <img> SVG data URIs, none raw
+    inline <svg> (the sanitizer drops those from an unsigned notebook); every table cell of its
+    HTML says its alignment (JupyterLab's CSS right-aligns text columns otherwise); no <code> is
+    empty (an empty grey box)."""
+    import re
+
     nb = nbformat.read(path, as_version=4)
-    raw, img = 0, 0
+    raw, img, unaligned, empty = 0, 0, 0, 0
     for c in nb.cells:
         for o in c.get("outputs", []):
-            for v in o.get("data", {}).values():
+            for mime, v in o.get("data", {}).items():
                 text = v if isinstance(v, str) else "".join(v) if isinstance(v, list) else ""
                 raw += text.count("<svg")
                 img += text.count('src="data:image/svg+xml;base64,')
+                if mime == "text/html":
+                    unaligned += len(re.findall(r"<t[dh](?=[\s>])(?![^>]*text-align)[^>]*>", text))
+                    empty += len(re.findall(r"<code[^>]*>\s*</code>", text))
+    ok = True
     if raw or not img:
         print(f"run_notebook: {path}: {raw} raw <svg> output(s), {img} chart image(s); "
               "JupyterLab drops raw SVG from an unsigned notebook", file=sys.stderr)
-        return False
-    return True
+        ok = False
+    if unaligned:
+        print(f"run_notebook: {path}: {unaligned} table cell(s) without text-align; JupyterLab right-aligns them",
+              file=sys.stderr)
+        ok = False
+    if empty:
+        print(f"run_notebook: {path}: {empty} empty <code> box(es)", file=sys.stderr)
+        ok = False
+    return ok
 
 
 def main():

@@ -2,15 +2,24 @@
 # Installs what bridge needs on a fresh machine, skipping what is already there:
 # PostgreSQL server binaries (for the embedded demo and the tests), the Rust toolchain check, and
 # the notebook's tools: Debian's rust-web-src (evcxr's rust-analyzer needs the standard library's
-# sources, which rustup cannot download here), pinned nbclient/nbconvert, evcxr_jupyter 0.22.0,
-# the `rust` kernelspec, and the `bridge` binary (dev profile, shared with `cargo test`) the notebook
-# runs the cost check with.
-#   setup.sh          everything for the CLI, the tests and the headless notebook
+# sources, which rustup cannot download here), pinned nbclient/nbconvert, evcxr_jupyter 0.22.0 and
+# the `rust` kernelspec. The notebook's build has no polars: on the demo (a database ledger, CSV
+# and JSON bills) every check runs in the notebook, so the main job compiles no polars.
+#   setup.sh          everything for the headless notebook (scripts/main.sh)
 #   setup.sh --lab    also JupyterLab (pinned), for `scripts/main.sh --lab`
+#   setup.sh --tests  also the test binaries and the `bridge` binary, default features (polars:
+#                     ~25 min on 2 cores, once), for scripts/test.sh and the command line
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LAB=0
-[ "${1:-}" = "--lab" ] && LAB=1
+TESTS=0
+for arg in "$@"; do
+  case "$arg" in
+    --lab) LAB=1 ;;
+    --tests) TESTS=1 ;;
+    *) echo "usage: scripts/setup.sh [--lab] [--tests]" >&2; exit 64 ;;
+  esac
+done
 
 EVCXR_VERSION=0.22.0
 PY_PACKAGES=(nbclient==0.11.0 nbconvert==7.17.2)
@@ -88,8 +97,12 @@ if spec.get("env", {}).get("RUST_SRC_PATH") != src:
     json.dump(spec, open(path, "w"), indent=2)
 PY
 
-# the binary the notebook runs checks it does not compile in (cost) with: built the way
-# `cargo test` builds it (dev-dependencies unify features), so the tests that follow reuse the
-# same polars build instead of compiling polars a second time with other features
-cargo test --quiet -p bridge-lib --no-run
+# --tests: the test binaries and the `bridge` binary (which the notebook also uses for Parquet
+# bills and ledger files), built the way `cargo test` builds them (dev-dependencies unify
+# features), so the tests that follow reuse the same polars build instead of compiling polars a
+# second time with other features
+if [ "$TESTS" = 1 ]; then
+  echo "setup: building the tests and the bridge binary (polars: ~25 minutes on 2 cores the first time)"
+  cargo test --quiet -p bridge-lib --no-run
+fi
 echo "setup: the notebook is ready (kernel rust, evcxr_jupyter $EVCXR_VERSION, RUST_SRC_PATH=$RUST_SRC)"

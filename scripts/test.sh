@@ -4,7 +4,7 @@
 # outputs show the planted flaws), and planted secrets (they show in no output, file or error).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 cargo fmt --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # the notebook's build of the library (no polars, no HTTP client) must stay clean and tested too
@@ -19,7 +19,9 @@ unset DATABASE_URL BRIDGE_ADMIN_DATABASE_URL PINECONE_API_KEY PINECONE_INDEX PIN
 echo "test: notebook on the clean demo"
 "${RUN[@]}" --name clean --expect-text "using the embedded demo" --expect-text "verdict: ready" \
   --expect-text "cost variance by provider and period" --expect-text "namespace usage as percent of quota" \
+  --expect-text "namespace forecast as percent of quota" --expect-text "rows each tenant reads per relation" \
   --expect-text "after planting: rls fail" --expect-text "after repair: rls pass" \
+  --expect-text "after planting: cost warn" --expect-text "after repair: cost pass" \
   --expect-text "after planting: tenants fail" --expect-text "after repair: tenants pass" \
   --expect-text "after planting: capacity fail" --expect-text "after repair: capacity pass" \
   --expect-img-charts

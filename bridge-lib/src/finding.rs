@@ -146,3 +146,16 @@ impl Finding {
         }
     }
 }
+
+/// A count with thousands separators, as findings and pictures print record counts and quotas: `10000000` → `10,000,000`.
+pub fn fmt_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -28,7 +28,7 @@ async fn broken_demo_catches_the_namespace_over_80_percent_and_the_orphan() {
     assert_eq!(o.status, CheckStatus::Warn, "{o:#?}");
     let near = o.findings.iter().find(|f| f.code == "CAP001" && f.status == Status::Warn).unwrap();
     assert_eq!(near.key, "CAP001:globex");
-    assert!(near.detail.contains("870000 of 1000000 records (87.0%)"), "{}", near.detail);
+    assert!(near.detail.contains("870,000 of 1,000,000 records (87.0%)"), "{}", near.detail);
     let orphan = o.findings.iter().find(|f| f.code == "CAP006").unwrap();
     assert_eq!((orphan.key.as_str(), orphan.status), ("CAP006:hooli", Status::Warn));
     let chart = bridge_lib::render::capacity_chart(&o).0;

@@ -27,6 +27,11 @@ async fn capacity_and_rls_data_read_back_as_written() {
         let rls = run_check(&demo.config(), CheckId::Rls).await;
         let d: RlsData = round_trips(&rls.data);
         assert!(!d.matrix.is_empty(), "{variant:?}");
+        assert_eq!(
+            d.tenant_reads.len(),
+            d.probe_tenants.len() * d.matrix.iter().filter(|m| m.own_rows.is_some()).count(),
+            "{variant:?}: every probe tenant's reads of every readable relation"
+        );
     }
 }
 

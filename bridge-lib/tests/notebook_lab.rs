@@ -55,13 +55,19 @@ fn each_planted_flaw_is_caught_and_repaired_without_a_trace() {
         assert_eq!(env.check(id).status, CheckStatus::Pass, "{flaw:?} is repaired");
         assert!(env.self_check(id).0.contains("passes again"), "{flaw:?}");
     }
-    // the cost flaw (its check needs the cost engine): the day goes and comes back
+    // the cost flaw: the day goes and comes back, and the check (in this build, no polars: the
+    // demo's ledger is in PostgreSQL and its bills are CSV/JSON) turns amber and green again
+    assert!(env.runs_here(CheckId::Cost), "the demo's cost check needs no binary");
     let count = |env: &Env| env.sql_admin("SELECT count(*) AS n FROM usage_events").0;
     let all = count(&env);
+    assert_eq!(env.check(CheckId::Cost).status, CheckStatus::Pass);
     env.plant(Flaw::DropUsageDay("2026-11-12"));
     assert_ne!(count(&env), all, "a day of usage is gone");
+    let lost = env.check(CheckId::Cost);
+    assert_eq!(lost.status, CheckStatus::Warn, "a lost day is about 3% of a month: {lost:#?}");
     env.repair(Flaw::DropUsageDay("2026-11-12"));
     assert_eq!(count(&env), all, "and back");
+    assert_eq!(env.check(CheckId::Cost).status, CheckStatus::Pass);
     assert_eq!(env.config.capacity.snapshot, env.demo.as_ref().unwrap().capacity_config().snapshot);
     assert_eq!(env.config.tenancy.context.template, None);
     assert_eq!(block_on(common::fingerprint(&admin)), before, "nothing of the demo's data changed");

@@ -86,8 +86,9 @@ impl Preview {
         let a = &self.assumptions;
         let mut h = format!(
             "<p>small request: at most {} tokens; cheaper model: {:.0}% of today's cost per request; providers: {}</p>\
-             <table><thead><tr><th>tenant</th><th>tier</th><th>model requests / month</th><th>small</th>\
-             <th>model spend / month</th><th>saving / month</th></tr></thead><tbody>",
+             <table><thead><tr><th>tenant</th><th>tier</th><th style=\"text-align:right\">model requests / month</th>\
+             <th style=\"text-align:right\">small</th><th style=\"text-align:right\">model spend / month</th>\
+             <th style=\"text-align:right\">saving / month</th></tr></thead><tbody>",
             a.small_request_tokens,
             a.cheaper_cost_ratio * 100.0,
             esc(&a.llm_providers.join(", "))
@@ -95,7 +96,8 @@ impl Preview {
         for t in &self.tenants {
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{:.0}</td><td>{:.0}</td><td>${:.2}</td><td><b>${:.2}</b></td></tr>",
+                "<tr><td>{}</td><td>{}</td><td style=\"text-align:right\">{:.0}</td><td style=\"text-align:right\">{:.0}</td>\
+                 <td style=\"text-align:right\">${:.2}</td><td style=\"text-align:right\"><b>${:.2}</b></td></tr>",
                 esc(&t.tenant),
                 esc(&t.tier),
                 t.requests_per_month,
@@ -106,7 +108,7 @@ impl Preview {
         }
         let _ = write!(
             h,
-            "</tbody><tfoot><tr><td colspan=\"5\"><b>total</b></td><td><b>${:.2}</b></td></tr></tfoot></table>",
+            "</tbody><tfoot><tr><td colspan=\"5\" style=\"text-align:right\"><b>total</b></td><td style=\"text-align:right\"><b>${:.2}</b></td></tr></tfoot></table>",
             self.total_saving()
         );
         h

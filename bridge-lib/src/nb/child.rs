@@ -60,7 +60,7 @@ impl Env {
             return Err(Error::Input {
                 location: what,
                 reason: format!("cargo build failed ({}): {}", out.status, tail(&out.stderr)),
-                fix: "run `bash scripts/setup.sh`, or set BRIDGE_BIN to a built `bridge` binary".into(),
+                fix: "run `bash scripts/setup.sh --tests` (it builds the binary), or set BRIDGE_BIN to a built `bridge` binary".into(),
             });
         }
         Ok(bin)
@@ -88,7 +88,7 @@ async fn run_bounded(mut cmd: Command, limit: Duration, what: &str, input: Optio
         cmd.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| Error::Input {
             location: what.to_string(),
             reason: format!("cannot start it: {e}"),
-            fix: "run `bash scripts/setup.sh`, or set BRIDGE_BIN to a built `bridge` binary".into(),
+            fix: "run `bash scripts/setup.sh --tests` (it builds the binary), or set BRIDGE_BIN to a built `bridge` binary".into(),
         })?;
     if let (Some(mut pipe), Some(bytes)) = (child.stdin.take(), input) {
         // a child that exits without reading gets EPIPE here; its output says why

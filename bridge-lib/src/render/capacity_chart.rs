@@ -1,6 +1,7 @@
 //! The capacity check's chart: one horizontal bar per tenant, its namespace's size as a
-//! percent of its quota, with a dashed line at the warn share and status colours. Hand-written
-//! inline SVG, drawn from the typed [`CapacityData`].
+//! percent of its quota, with a dashed line at the warn share and status colours, then one row
+//! per orphan namespace (no tenant, so no quota). Hand-written inline SVG, drawn from the typed
+//! [`CapacityData`].
 
 use crate::render::html::{colour, esc, fmt_count, note, warning, Html};
 use crate::report::data::{parse, CapacityData};
@@ -33,7 +34,8 @@ pub fn usage_chart(d: &CapacityData) -> Html {
     // the axis goes to 100%, or further when a tenant is over quota (at most 200%)
     let max = rows.iter().filter_map(|r| r.percent).fold(100.0_f64, f64::max).min(200.0);
     let x = |p: f64| LABEL + BAR * p.min(max) / max;
-    let height = TOP + ROW * rows.len() as f64 + 44.0;
+    let lines = rows.len() + d.orphans.len();
+    let height = TOP + ROW * lines as f64 + 44.0;
     let width = LABEL + BAR + 170.0;
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" \
@@ -78,7 +80,24 @@ pub fn usage_chart(d: &CapacityData) -> Html {
             esc(&label)
         );
     }
-    let bottom = TOP + ROW * rows.len() as f64;
+    for (i, o) in d.orphans.iter().enumerate() {
+        let y = TOP + ROW * (rows.len() + i) as f64;
+        let name = if o.namespace.is_empty() { "(default)" } else { o.namespace.as_str() };
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{amber}\">{} <tspan fill=\"#57606a\">(no tenant)</tspan></text>\
+             <rect x=\"{LABEL}\" y=\"{y:.1}\" width=\"{BAR}\" height=\"18\" fill=\"none\" stroke=\"{amber}\" stroke-dasharray=\"3,3\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"{amber}\">orphan: {} records, no quota</text>",
+            LABEL - 8.0,
+            y + 14.0,
+            esc(name),
+            LABEL + BAR + 8.0,
+            y + 14.0,
+            fmt_count(o.vectors),
+            amber = colour("warn")
+        );
+    }
+    let bottom = TOP + ROW * lines as f64;
     for (p, dash) in [(warn, "5,4"), (100.0, "")] {
         let _ = write!(
             s,
@@ -102,7 +121,7 @@ pub fn usage_chart(d: &CapacityData) -> Html {
 mod tests {
     use super::*;
     use crate::finding::Status;
-    use crate::report::data::{CapacityIndex, TenantUsage};
+    use crate::report::data::{CapacityIndex, OrphanNamespace, TenantUsage};
 
     fn row(tenant: &str, vectors: Option<u64>, quota: Option<u64>, status: Status) -> TenantUsage {
         TenantUsage {
@@ -159,6 +178,15 @@ mod tests {
         assert!(svg.contains("stroke-dasharray=\"5,4\""));
         let none = capacity_chart(&CheckOutcome::from_findings(CheckId::Capacity, vec![])).0;
         assert!(none.contains("no capacity data"));
+    }
+
+    #[test]
+    fn orphan_namespaces_get_a_row_of_their_own() {
+        let mut d = data(vec![row("acme", Some(10), Some(100), Status::Pass)]);
+        d.orphans = vec![OrphanNamespace { namespace: "hooli".into(), vectors: 64_000 }];
+        let svg = usage_chart(&d).0;
+        assert!(svg.contains("hooli <tspan") && svg.contains("orphan: 64,000 records, no quota"), "{svg}");
+        assert!(svg.contains("height=\"124\""), "two rows tall: {svg}");
     }
 
     #[test]

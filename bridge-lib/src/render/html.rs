@@ -1,6 +1,7 @@
 //! HTML for the notebook: the vocabulary (the [`Html`] value, escaping, status colours,
 //! badges, warnings, key-value tables) and the report's tables. No scripts.
 
+pub use crate::finding::fmt_count;
 use crate::finding::{Finding, Status};
 use crate::report::data::{parse, CapacityData, CostData};
 use crate::report::{CheckId, CheckOutcome, CheckStatus, Report, Verdict};
@@ -123,19 +124,6 @@ fn rationale(rule: Option<&crate::finding::Rule>, f: &Finding) -> String {
     h
 }
 
-/// Thousands separators: `10000000` → `10,000,000`.
-pub fn fmt_count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// One check's outcome: a heading with its status, then its findings or its error.
 pub fn outcome_html(o: &CheckOutcome) -> String {
     let mut h = format!("<h4>{} {}</h4>", esc(o.check.title()), badge(o.status.as_str()));
@@ -150,7 +138,8 @@ pub fn outcome_html(o: &CheckOutcome) -> String {
 }
 
 /// Each check's picture under its findings, when the check measured something: the access
-/// matrix, the variance chart, the usage bars; a warning when its data has another shape.
+/// grid and matrix, the variance chart, the usage bars and the forecast; a warning when its data
+/// has another shape.
 fn picture(o: &CheckOutcome) -> String {
     let unreadable = |e: serde_json::Error| warning(&format!("the {} check's data could not be read: {e}", o.check));
     match o.check {
@@ -165,7 +154,7 @@ fn picture(o: &CheckOutcome) -> String {
         CheckId::Capacity => match parse::<CapacityData>(&o.data) {
             Some(Ok(d)) if !d.tenants.is_empty() => {
                 let tables = super::capacity_scaling::capacity_scaling(o).0;
-                super::capacity_chart::usage_chart(&d).0 + &tables
+                super::capacity_chart::usage_chart(&d).0 + &super::forecast_chart::growth_chart(&d).0 + &tables
             }
             Some(Err(e)) => unreadable(e),
             _ => String::new(),

@@ -9,6 +9,7 @@
 pub mod capacity_chart;
 pub mod capacity_scaling;
 pub mod cost_chart;
+pub mod forecast_chart;
 pub mod github;
 pub mod html;
 pub mod junit;
@@ -22,6 +23,7 @@ pub mod waterfall;
 pub use capacity_chart::capacity_chart;
 pub use capacity_scaling::capacity_scaling;
 pub use cost_chart::cost_chart;
+pub use forecast_chart::forecast_chart;
 pub use github::report_github;
 pub use html::{outcome_html, report_html, Html};
 pub use junit::report_junit;

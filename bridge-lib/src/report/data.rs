@@ -458,9 +458,26 @@ pub struct RlsData {
     pub settings_read_by_policies: Vec<String>,
     /// The access matrix: one row per relation.
     pub matrix: Vec<MatrixRow>,
+    /// What each probe tenant read of each relation under its own context (the tenant ×
+    /// relation picture); relations the role cannot read are left out.
+    #[serde(default)]
+    pub tenant_reads: Vec<TenantReads>,
     /// With `--prove`: each planted mutant and whether the probe caught it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mutants: Vec<MutantData>,
+}
+
+/// One probe tenant's reads of one relation, in [`RlsData`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantReads {
+    /// The probe tenant whose context was set.
+    pub tenant: String,
+    /// `schema.name`.
+    pub relation: String,
+    /// Rows of its own it saw.
+    pub own_rows: i64,
+    /// Rows of other tenants (or of none) it saw: anything above 0 is a leak.
+    pub other_rows: i64,
 }
 
 /// The application role in [`RlsData`].

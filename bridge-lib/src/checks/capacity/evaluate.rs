@@ -285,7 +285,7 @@ pub(crate) mod tests {
         assert_eq!(grow.days_to_80, Some(15.0));
         assert_eq!(grow.days_to_full, Some(25.0));
         let near = e.findings.iter().find(|f| f.code == "CAP001").unwrap();
-        assert!(near.detail.contains("found 85000 of 100000 records (85.0%)"), "{}", near.detail);
+        assert!(near.detail.contains("found 85,000 of 100,000 records (85.0%)"), "{}", near.detail);
         assert_eq!(near.evidence["quota"], 100_000);
         assert!(near.remedy.as_deref().unwrap().contains("UPDATE \"tenants\" SET tier = 'pro'"), "{:?}", near.remedy);
         let orphan = e.findings.iter().find(|f| f.code == "CAP006").unwrap();

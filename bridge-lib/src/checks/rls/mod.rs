@@ -58,7 +58,7 @@ pub use settings::{ProbeWrites, RlsConfig};
 
 use crate::config::Config;
 use crate::finding::Finding;
-use crate::report::data::{MatrixRow, RlsData};
+use crate::report::data::{MatrixRow, RlsData, TenantReads};
 use crate::report::{CheckId, CheckOutcome};
 use crate::{db, Result};
 use catalog::Catalog;
@@ -103,6 +103,7 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
         probe_tenants: obs.tenants.clone(),
         settings_read_by_policies: cat.settings_read.clone(),
         matrix: matrix(&cat, &obs),
+        tenant_reads: tenant_reads(&cat, &obs),
         mutants: Vec::new(),
     };
     if cfg.rls.prove {
@@ -139,6 +140,20 @@ pub fn evaluate_live(cfg: &Config, cat: &Catalog, obs: &Observations) -> Vec<Fin
     out.extend(write_probes::side_effects(obs));
     out.extend(context_leak::context_leak(cfg, obs));
     repro::attach(cfg, cat, obs, &mut out);
+    out
+}
+
+/// What each probe tenant read of each readable relation, in the catalog's order.
+pub fn tenant_reads(cat: &Catalog, obs: &Observations) -> Vec<TenantReads> {
+    let mut out = Vec::new();
+    for tenant in &obs.tenants {
+        for r in cat.relations.iter().filter(|r| r.select) {
+            let reads = obs.reads.get(tenant).and_then(|m| rows(m.get(&r.name)));
+            if let Some((own_rows, other_rows)) = reads {
+                out.push(TenantReads { tenant: tenant.clone(), relation: r.name.clone(), own_rows, other_rows });
+            }
+        }
+    }
     out
 }
 

@@ -113,7 +113,7 @@ pub(crate) fn raise_tier(ctx: &Ctx, row: &TenantUsage) -> String {
             quote_literal(tier),
             quote_literal(&row.tenant)
         ),
-        None => format!("raise the `{}` quota in BRIDGE_TIER_QUOTAS (it is the largest tier)", row.tier),
+        None => format!("raise the `{}` quota in BRIDGE_TIER_QUOTAS (it is the largest tier);", row.tier),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{pct, Ctx};
 use crate::checks::capacity::WARN_RATIO;
-use crate::finding::{Finding, Rule, Status};
+use crate::finding::{fmt_count, Finding, Rule, Status};
 use crate::report::CheckId;
 use serde_json::json;
 
@@ -30,7 +30,9 @@ pub fn namespace_limit(ctx: &Ctx, orphans: usize) -> Finding {
     let count = ctx.usage.stats.namespaces.len() as u64;
     let limit = ctx.cap().namespace_limit.max(1);
     let detail = format!(
-        "expected under 80% of the plan's {limit} namespaces per index, found {count} ({:.1}%)",
+        "expected under 80% of the plan's {} namespaces per index, found {} ({:.1}%)",
+        fmt_count(limit),
+        fmt_count(count),
         pct(count, limit)
     );
     let status = if count >= limit {

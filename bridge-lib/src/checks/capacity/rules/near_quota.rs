@@ -3,7 +3,7 @@
 use super::over_quota::is_over;
 use super::{evidence, measured, pct, raise_tier, Ctx};
 use crate::checks::capacity::WARN_RATIO;
-use crate::finding::{Finding, Rule, Status};
+use crate::finding::{fmt_count, Finding, Rule, Status};
 use crate::report::data::TenantUsage;
 use crate::report::CheckId;
 use serde_json::json;
@@ -37,23 +37,22 @@ pub(crate) fn is_near(vectors: u64, quota: u64) -> bool {
 pub fn near_quota(ctx: &Ctx, row: &TenantUsage) -> Option<Finding> {
     let (v, q) = measured(row).filter(|(v, q)| is_near(*v, *q))?;
     let detail = format!(
-        "expected namespace `{}` (tenant `{}`, tier `{}`) under 80% of its quota, found {v} of {q} records ({:.1}%)",
+        "expected namespace `{}` (tenant `{}`, tier `{}`) under 80% of its quota, found {} of {} records ({:.1}%)",
         row.namespace,
         row.tenant,
         row.tier,
+        fmt_count(v),
+        fmt_count(q),
         pct(v, q)
     );
-    Some(
-        NEAR_QUOTA
-            .finding(Status::Warn, &row.tenant, detail)
-            .with_evidence(evidence(row, Status::Warn))
-            .with_remedy(format!(
-                "for `{}`, {}; or raise the tier's quota in BRIDGE_TIER_QUOTAS, or delete stale vectors from namespace `{}`",
-                row.tenant,
-                raise_tier(ctx, row),
-                row.namespace
-            )),
-    )
+    Some(NEAR_QUOTA.finding(Status::Warn, &row.tenant, detail).with_evidence(evidence(row, Status::Warn)).with_remedy(
+        format!(
+            "for `{}`, {} or raise the tier's quota in BRIDGE_TIER_QUOTAS, or delete stale vectors from namespace `{}`",
+            row.tenant,
+            raise_tier(ctx, row),
+            row.namespace
+        ),
+    ))
 }
 
 /// The pass finding when namespaces were measured and every one is under 80% of its quota.
@@ -91,7 +90,7 @@ mod tests {
         let near = row("near", "starter", true, Some(85_000), Some(100_000));
         let f = near_quota(&ctx, &near).expect("85% warns");
         assert_eq!((f.key.as_str(), f.status), ("CAP001:near", Status::Warn));
-        assert!(f.detail.contains("found 85000 of 100000 records (85.0%)"), "{}", f.detail);
+        assert!(f.detail.contains("found 85,000 of 100,000 records (85.0%)"), "{}", f.detail);
         assert_eq!((f.evidence["quota"].as_u64(), f.evidence["status"].as_str()), (Some(100_000), Some("warn")));
         assert!(f.remedy.as_deref().unwrap().contains("UPDATE \"tenants\" SET tier = 'pro'"), "{:?}", f.remedy);
         assert!(near_quota(&ctx, &row("edge", "starter", true, Some(80_000), Some(100_000))).is_some(), "80% warns");

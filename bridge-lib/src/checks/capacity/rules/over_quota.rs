@@ -1,7 +1,7 @@
 //! CAP002: a tenant's namespace at or over its quota.
 
 use super::{evidence, measured, pct, raise_tier, Ctx};
-use crate::finding::{Finding, Rule, Status};
+use crate::finding::{fmt_count, Finding, Rule, Status};
 use crate::report::data::TenantUsage;
 use crate::report::CheckId;
 
@@ -33,10 +33,12 @@ pub(crate) fn is_over(vectors: u64, quota: u64) -> bool {
 pub fn over_quota(ctx: &Ctx, row: &TenantUsage) -> Option<Finding> {
     let (v, q) = measured(row).filter(|(v, q)| is_over(*v, *q))?;
     let detail = format!(
-        "expected namespace `{}` (tenant `{}`, tier `{}`) under its quota, found {v} of {q} records ({:.1}%)",
+        "expected namespace `{}` (tenant `{}`, tier `{}`) under its quota, found {} of {} records ({:.1}%)",
         row.namespace,
         row.tenant,
         row.tier,
+        fmt_count(v),
+        fmt_count(q),
         pct(v, q)
     );
     Some(
@@ -44,7 +46,7 @@ pub fn over_quota(ctx: &Ctx, row: &TenantUsage) -> Option<Finding> {
             .finding(Status::Fail, &row.tenant, detail)
             .with_evidence(evidence(row, Status::Fail))
             .with_remedy(format!(
-                "stop ingestion for `{}`, then {}; or raise the tier's quota in BRIDGE_TIER_QUOTAS, split the tenant across namespaces, or delete stale vectors",
+                "stop ingestion for `{}`, then {} or raise the tier's quota in BRIDGE_TIER_QUOTAS, split the tenant across namespaces, or delete stale vectors",
                 row.tenant,
                 raise_tier(ctx, row)
             )),
@@ -63,7 +65,7 @@ mod tests {
         let ctx = Ctx { cfg: &cfg, usage: &usage };
         let f = over_quota(&ctx, &row("over", "starter", true, Some(100_000), Some(100_000))).expect("100% fails");
         assert_eq!((f.key.as_str(), f.status), ("CAP002:over", Status::Fail));
-        assert!(f.detail.ends_with("found 100000 of 100000 records (100.0%)"), "{}", f.detail);
+        assert!(f.detail.ends_with("found 100,000 of 100,000 records (100.0%)"), "{}", f.detail);
         assert!(f.remedy.as_deref().unwrap().contains("UPDATE \"tenants\" SET tier = 'pro' WHERE id::text = 'over';"));
         let top = over_quota(&ctx, &row("big", "enterprise", true, Some(20_000_000), Some(10_000_000))).unwrap();
         assert!(top.remedy.as_deref().unwrap().contains("raise the `enterprise` quota"), "{:?}", top.remedy);

@@ -196,6 +196,9 @@ mod tests {
             history_points,
             tenants,
             orphans: Vec::new(),
+            ledger: None,
+            stores: Vec::new(),
+            scaling: Vec::new(),
         }
     }
 

@@ -110,7 +110,8 @@ pub async fn read_ledger(cfg: &Config, known: &[&str]) -> Result<Option<Ledger>>
     let mut tenants = BTreeMap::new();
     let how = if !rls_applies(&tx, &c.table).await? {
         let rows = tx.query(&window, &[&at, &since]).await.map_err(|e| Error::query(format!("reading {table}"), &e))?;
-        tenants.extend(rows.iter().map(in_window));
+        // collected (sorted once, then built), not inserted one by one
+        tenants = rows.iter().map(in_window).collect();
         // last activity only for the known tenants the window did not see: one index probe each
         let quiet: Vec<&str> = known.iter().copied().filter(|id| !tenants.contains_key(*id)).collect();
         if !quiet.is_empty() {

@@ -42,6 +42,10 @@ CREATE TABLE usage_events (
     cost_usd       numeric(14, 6) NOT NULL,
     PRIMARY KEY (tenant_id, id)
 );
+-- A ledger is read by time: a period's rows (the cost check, the capacity check's spend
+-- window) and a tenant's latest row (its last activity).
+CREATE INDEX usage_events_occurred_at ON usage_events (occurred_at);
+CREATE INDEX usage_events_tenant_time ON usage_events (tenant_id, occurred_at);
 
 DO $$
 DECLARE t text;

@@ -137,7 +137,7 @@ pub(super) async fn metered(cfg: &Config, id: &str) -> Result<Step> {
         .await
         .map_err(|e| Error::query(format!("inserting a usage row for {id} as {}", target.user()), &e))?;
     tx.commit().await.map_err(|e| Error::query("committing the usage row", &e))?;
-    let ledger = read_ledger(&live(cfg)).await?.ok_or_else(|| {
+    let ledger = read_ledger(&live(cfg), &[id]).await?.ok_or_else(|| {
         Error::config(
             format!("ledger table `{}` not found", cfg.cost.table),
             "set BRIDGE_COST_TABLE to the table the metering writes",
@@ -261,7 +261,7 @@ pub(super) async fn offboarded(cfg: &Config, id: &str) -> Result<String> {
             ));
         }
     }
-    if let Some(l) = read_ledger(&live(cfg)).await? {
+    if let Some(l) = read_ledger(&live(cfg), &[id]).await? {
         if let Some(a) = l.tenants.get(id) {
             return Err(Error::config(
                 format!("the ledger still has {} rows of `{id}` ({})", a.events, l.source),

@@ -100,17 +100,18 @@ pub fn fit(points: &[(i64, u64)]) -> Option<Growth> {
         return None;
     }
     let t0 = points.iter().map(|p| p.0).min()?;
-    let xs: Vec<f64> = points.iter().map(|p| (p.0 - t0) as f64 / 86_400.0).collect();
-    let ys: Vec<f64> = points.iter().map(|p| p.1 as f64).collect();
-    let n = xs.len() as f64;
-    let mx = xs.iter().sum::<f64>() / n;
-    let my = ys.iter().sum::<f64>() / n;
-    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+    // computed from the points as they are read (no vectors: called once per tenant)
+    let x = |p: &(i64, u64)| (p.0 - t0) as f64 / 86_400.0;
+    let y = |p: &(i64, u64)| p.1 as f64;
+    let n = points.len() as f64;
+    let mx = points.iter().map(x).sum::<f64>() / n;
+    let my = points.iter().map(y).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (x(p) - mx).powi(2)).sum();
     if sxx == 0.0 {
         return None;
     }
-    let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
-    let span = xs.iter().cloned().fold(0.0, f64::max);
+    let sxy: f64 = points.iter().map(|p| (x(p) - mx) * (y(p) - my)).sum();
+    let span = points.iter().map(x).fold(0.0, f64::max);
     Some(Growth { per_day: sxy / sxx, points: points.len(), span_days: span })
 }
 

@@ -27,12 +27,7 @@ pub async fn query_each_tenant(
     stmt: &Statement,
     params: &[&(dyn ToSql + Sync)],
 ) -> Result<(Vec<Row>, ReadAs)> {
-    let rls: bool = tx
-        .query_one("SELECT coalesce(row_security_active(to_regclass($1)), false)", &[&table])
-        .await
-        .map_err(|e| Error::query(format!("asking whether row-level security applies to {table}"), &e))?
-        .get(0);
-    if !rls {
+    if !rls_applies(tx, table).await? {
         let rows = tx.query(stmt, params).await.map_err(|e| Error::query(format!("reading {table}"), &e))?;
         return Ok((rows, ReadAs::Once));
     }
@@ -45,4 +40,13 @@ pub async fn query_each_tenant(
         );
     }
     Ok((rows, ReadAs::PerTenant(ids.len())))
+}
+
+/// Whether row-level security restricts what the connected role reads of `table`.
+pub async fn rls_applies(tx: &Transaction<'_>, table: &str) -> Result<bool> {
+    Ok(tx
+        .query_one("SELECT coalesce(row_security_active(to_regclass($1)), false)", &[&table])
+        .await
+        .map_err(|e| Error::query(format!("asking whether row-level security applies to {table}"), &e))?
+        .get(0))
 }

@@ -8,7 +8,7 @@ mod each;
 mod table;
 
 pub use context::TenantContext;
-pub use each::{query_each_tenant, ReadAs};
+pub use each::{query_each_tenant, rls_applies, ReadAs};
 pub use table::{describe, ids, list, scoped_tables, Tenant, TenantsTable};
 
 use crate::db::{quote_ident, quote_qualified};

@@ -21,7 +21,7 @@ use crate::finding::{Finding, Status};
 use crate::pinecone::history::{days_until, fit, Snapshot};
 use crate::pinecone::IndexStats;
 use crate::report::data::{ScalingDecision, TenantStores, TenantUsage};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// What [`evaluate`] returns: the findings and the table they were read from.
 #[derive(Debug, Clone)]
@@ -110,12 +110,9 @@ pub fn table(
     tenants: &[Tenant],
     history: &[(i64, Snapshot)],
 ) -> (Vec<TenantUsage>, Vec<(String, u64)>) {
-    let mut series: HashMap<&str, Vec<(i64, u64)>> = HashMap::with_capacity(stats.namespaces.len());
-    for (t, s) in history {
-        for (ns, n) in &s.namespaces {
-            series.entry(ns.as_str()).or_default().push((*t, *n));
-        }
-    }
+    // a tenant's points are looked up in each snapshot when it is measured, into one buffer
+    // (no map of every namespace's series, no allocation per tenant)
+    let mut points: Vec<(i64, u64)> = Vec::with_capacity(history.len());
     let mut owned: HashSet<&str> = HashSet::with_capacity(tenants.len());
     let mut rows = Vec::with_capacity(tenants.len());
     for t in tenants {
@@ -139,7 +136,9 @@ pub fn table(
             status: Status::Pass,
         };
         if let (Some(v), Some(q)) = (vectors, quota) {
-            if let Some(g) = series.get(row.namespace.as_str()).and_then(|p| fit(p)) {
+            points.clear();
+            points.extend(history.iter().filter_map(|(t, s)| s.namespaces.get(&row.namespace).map(|n| (*t, *n))));
+            if let Some(g) = fit(&points) {
                 row.growth_per_day = Some(g.per_day);
                 row.days_to_80 = days_until(v, g.per_day, q as f64 * WARN_RATIO);
                 row.days_to_full = days_until(v, g.per_day, q as f64);

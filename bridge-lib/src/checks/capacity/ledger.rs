@@ -1,18 +1,24 @@
 //! The cost ledger's side of the three-way reconciliation: each tenant's recent spend and its
-//! last activity, aggregated in the database (one GROUP BY, pushed down) in a read-only
-//! transaction that is rolled back. The table and its columns are the cost check's
+//! last activity, aggregated in the database in a read-only transaction that is rolled back.
+//! The work follows what is needed, not the ledger's size: the spend is one GROUP BY over the
+//! window's rows only (`time > since AND time <= as_of`, a range of an index on the time
+//! column), and the last activity of a known tenant the window did not see (a dormant
+//! candidate) is one index probe each (`max(time)` of that tenant, an index on (tenant, time)). The table and its columns are the cost check's
 //! (`BRIDGE_COST_TABLE`, `BRIDGE_COST_COL_*`); it is read through `BRIDGE_ADMIN_DATABASE_URL`
 //! (a reporting connection), else `DATABASE_URL`, and per tenant under its context when
-//! row-level security hides rows from that role ([`crate::tenant::query_each_tenant`]).
+//! row-level security hides rows from that role (every tenant of the tenants table).
 
 use crate::config::Config;
 use crate::db::{self, quote_ident, quote_qualified};
-use crate::tenant::{query_each_tenant, ReadAs};
+use crate::tenant::{rls_applies, ReadAs};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
+use tokio_postgres::{Row, Statement, Transaction};
 
-/// Enough for a GROUP BY over tens of millions of rows, inside the check's time limit.
+/// Enough for a window of tens of millions of rows, inside the check's time limit.
 const STATEMENT_TIMEOUT: &str = "60s";
+/// Memory for the per-tenant hash of the window's aggregate (bounded by the tenant count).
+const WORK_MEM: &str = "128MB";
 /// How a time is shown: RFC 3339, UTC.
 const RFC3339: &str = "YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"";
 
@@ -47,14 +53,23 @@ pub struct Ledger {
 /// Reads the ledger; `Ok(None)` when its table does not exist or the connected role may not
 /// read it (the ledger is kept in files, or elsewhere): the reconciliation then has registry
 /// and index only.
-pub async fn read_ledger(cfg: &Config) -> Result<Option<Ledger>> {
+///
+/// Every tenant with a row in the window is listed; of the others, only the `known` ones
+/// (the registry: the dormant candidates) are looked up, and listed when they have a row at
+/// or before `as_of`. A tenant with no row at all is absent.
+pub async fn read_ledger(cfg: &Config, known: &[&str]) -> Result<Option<Ledger>> {
     let Some(target) = cfg.admin() else { return Ok(None) };
     let (c, k) = (&cfg.cost, &cfg.cost.columns);
     let mut client = db::connect(target).await?;
     let tx = db::read_only(&mut client).await?;
-    tx.batch_execute(&format!("SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'; SET LOCAL TimeZone = 'UTC'"))
-        .await
-        .map_err(|e| Error::query("setting statement_timeout and TimeZone", &e))?;
+    // work_mem: the window's hash of one entry per tenant (about 50 MB for 100,000) stays in
+    // memory instead of a sort spilled to disk; jit: compiling costs more than it saves here
+    tx.batch_execute(&format!(
+        "SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'; SET LOCAL TimeZone = 'UTC';
+         SET LOCAL work_mem = '{WORK_MEM}'; SET LOCAL jit = off"
+    ))
+    .await
+    .map_err(|e| Error::query("setting statement_timeout, TimeZone, work_mem and jit", &e))?;
     let exists: bool = tx
         .query_one("SELECT coalesce(has_table_privilege(to_regclass($1), 'SELECT'), false)", &[&c.table])
         .await
@@ -80,37 +95,106 @@ pub async fn read_ledger(cfg: &Config) -> Result<Option<Ledger>> {
     let since = at - std::time::Duration::from_secs(u64::from(cfg.capacity.dormant_days) * 86_400);
     let table = quote_qualified(&c.table);
     let (t, tm, cost) = (quote_ident(&k.tenant), quote_ident(&k.time), quote_ident(&k.cost));
-    // one pass: the window's sum and count, and the latest row, per tenant
-    let sql = format!(
-        "SELECT {t}::text, coalesce(sum({cost}) FILTER (WHERE {tm} > $2), 0)::float8, count(*) FILTER (WHERE {tm} > $2),
-                to_char(max({tm}), '{RFC3339}'), (extract(epoch FROM $1 - max({tm})) / 86400)::float8
-           FROM {table} WHERE {tm} <= $1 GROUP BY 1"
+    // the window's rows only (a range of the ledger's time index): spend, count and the
+    // latest row per tenant
+    let window_sql = format!(
+        "SELECT {t}::text, coalesce(sum({cost}), 0)::float8, count(*), to_char(max({tm}), '{RFC3339}'),
+                (extract(epoch FROM $1 - max({tm})) / 86400)::float8
+           FROM {table} WHERE {tm} > $2 AND {tm} <= $1 GROUP BY {t}"
     );
-    let stmt =
-        tx.prepare(&sql).await.map_err(|e| Error::query(format!("preparing the per-tenant spend of {table}"), &e))?;
-    let (rows, how) = query_each_tenant(&tx, &cfg.tenancy, &c.table, &stmt, &[&at, &since]).await?;
-    tx.rollback().await.map_err(|e| Error::query("rolling back", &e))?;
-    let tenants = rows
-        .iter()
-        .map(|r| {
-            let a = Activity {
-                spend: r.get(1),
-                events: r.get::<_, i64>(2) as u64,
-                last_activity: r.get(3),
-                idle_days: r.get(4),
+    let window = tx
+        .prepare(&window_sql)
+        .await
+        .map_err(|e| Error::query(format!("preparing the per-tenant spend of {table}"), &e))?;
+    let probe = prepare_probe(&tx, &c.table, &k.tenant, &k.time).await?;
+    let mut tenants = BTreeMap::new();
+    let how = if !rls_applies(&tx, &c.table).await? {
+        let rows = tx.query(&window, &[&at, &since]).await.map_err(|e| Error::query(format!("reading {table}"), &e))?;
+        // collected (sorted once, then built), not inserted one by one
+        tenants = rows.iter().map(in_window).collect();
+        // last activity only for the known tenants the window did not see: one index probe each
+        let quiet: Vec<&str> = known.iter().copied().filter(|id| !tenants.contains_key(*id)).collect();
+        if !quiet.is_empty() {
+            let rows = tx
+                .query(&probe, &[&at, &quiet])
+                .await
+                .map_err(|e| Error::query(format!("reading the last activity in {table}"), &e))?;
+            tenants.extend(rows.iter().map(before_window));
+        }
+        ReadAs::Once
+    } else {
+        let ids = crate::tenant::ids(&tx, &cfg.tenancy).await?;
+        for id in &ids {
+            cfg.tenancy.context.set(&tx, id).await?;
+            let rows = tx
+                .query(&window, &[&at, &since])
+                .await
+                .map_err(|e| Error::query(format!("reading {table} for tenant {id}"), &e))?;
+            let rows = if rows.is_empty() {
+                tx.query(&probe, &[&at, &vec![id.as_str()]])
+                    .await
+                    .map_err(|e| Error::query(format!("reading the last activity in {table} for tenant {id}"), &e))?
+                    .iter()
+                    .map(before_window)
+                    .collect::<Vec<_>>()
+            } else {
+                rows.iter().map(in_window).collect()
             };
-            (r.get::<_, String>(0), a)
-        })
-        .collect();
+            tenants.extend(rows);
+        }
+        ReadAs::PerTenant(ids.len())
+    };
+    tx.rollback().await.map_err(|e| Error::query("rolling back", &e))?;
     let source = match how {
-        ReadAs::Once => format!("ledger table {} as {}, one GROUP BY", c.table, target.user()),
+        ReadAs::Once => format!("ledger table {} as {}, one GROUP BY over the window", c.table, target.user()),
         ReadAs::PerTenant(n) => {
             format!(
-                "ledger table {} as {}, per tenant under its own context ({n} tenants; RLS applies)",
+                "ledger table {} as {}, the window per tenant under its own context ({n} tenants; RLS applies)",
                 c.table,
                 target.user()
             )
         }
     };
     Ok(Some(Ledger { source, as_of, as_of_unix: as_of_unix as i64, window_days: cfg.capacity.dormant_days, tenants }))
+}
+
+/// A tenant seen in the window: `(tenant, spend, events, last, idle days)`.
+fn in_window(r: &Row) -> (String, Activity) {
+    let a =
+        Activity { spend: r.get(1), events: r.get::<_, i64>(2) as u64, last_activity: r.get(3), idle_days: r.get(4) };
+    (r.get(0), a)
+}
+
+/// A tenant with no row in the window and one before it: `(tenant, last, idle days)`.
+fn before_window(r: &Row) -> (String, Activity) {
+    (r.get(0), Activity { spend: 0.0, events: 0, last_activity: r.get(1), idle_days: r.get(2) })
+}
+
+/// The last activity of the tenants in `$2` (text ids) at or before `$1`: one `max(time)` per
+/// tenant, which an index on (tenant, time) answers with a single backward probe. The ids
+/// are cast to the tenant column's own type (without its length), so the index applies.
+async fn prepare_probe(tx: &Transaction<'_>, table: &str, tenant: &str, time: &str) -> Result<Statement> {
+    let ty: Option<String> = tx
+        .query_opt(
+            "SELECT format_type(atttypid, NULL) FROM pg_attribute
+              WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped",
+            &[&table, &tenant],
+        )
+        .await
+        .map_err(|e| Error::query(format!("looking up the type of {table}.{tenant}"), &e))?
+        .map(|r| r.get(0));
+    let Some(ty) = ty else {
+        return Err(Error::config(
+            format!("the ledger table {table} has no column `{tenant}`"),
+            "set BRIDGE_COST_COL_TENANT to the ledger's tenant column",
+        ));
+    };
+    let (q, t, tm) = (quote_qualified(table), quote_ident(tenant), quote_ident(time));
+    let sql = format!(
+        "SELECT c.id, to_char(l.last, '{RFC3339}'), (extract(epoch FROM $1 - l.last) / 86400)::float8
+           FROM unnest($2::text[]) AS c(id)
+          CROSS JOIN LATERAL (SELECT max({tm}) AS last FROM {q} WHERE {t} = c.id::{ty} AND {tm} <= $1) l
+          WHERE l.last IS NOT NULL"
+    );
+    tx.prepare(&sql).await.map_err(|e| Error::query(format!("preparing the last activity of {q}"), &e))
 }

@@ -108,7 +108,8 @@ pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
         Some(p) => off_the_workers(p, history::read_history).await?,
         None => Vec::new(),
     };
-    let ledger = read_ledger(cfg).await?;
+    let known: Vec<&str> = tenants.iter().map(|t| t.id.as_str()).collect();
+    let ledger = read_ledger(cfg, &known).await?;
     let e = evaluate_with(cfg, &usage, &tenants, &history, ledger.as_ref());
     let data = data::outcome_data(&cfg.capacity, &usage, &e, history.len(), ledger.as_ref());
     Ok(CheckOutcome::from_findings(CheckId::Capacity, e.findings).with_data(data))

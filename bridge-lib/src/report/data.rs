@@ -8,6 +8,9 @@ use crate::finding::Status;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+// The reconciliation's rows are the cost model's own types (one definition, written by the
+// check and read back here by the renderers).
+pub use crate::checks::cost::model::{BilledLine as BilledLineData, Outside as OutsidePeriod, VarianceRow};
 
 /// Reads a check's data back: `None` when the check attached none (it skipped, or could not
 /// run), otherwise the typed data or why it does not have the expected shape.
@@ -234,80 +237,6 @@ pub struct CostSources {
     pub allocated: String,
     /// The billed exports read.
     pub billed: Vec<String>,
-}
-
-/// One provider and billing period of the reconciliation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VarianceRow {
-    /// The provider.
-    pub provider: String,
-    /// The billing period, `YYYY-MM`.
-    pub period: String,
-    /// Allocated by the ledger.
-    pub allocated: f64,
-    /// Billed usage (unallocatable lines excluded).
-    pub billed: f64,
-    /// Billed lines excluded as unallocatable.
-    pub unallocatable: f64,
-    /// (billed − allocated) / billed; `None` when nothing was billed.
-    pub variance: Option<f64>,
-    /// `pass`, `warn` or `fail`.
-    pub band: Status,
-    /// The period is not final yet.
-    pub open: bool,
-    /// The files the billed lines came from.
-    pub sources: Vec<String>,
-}
-
-/// One billed line, as the data shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BilledLineData {
-    /// The file it came from.
-    pub source: String,
-    /// Where in the file (`line 4`, `row 3`, `data[2].results[0]`).
-    pub location: String,
-    /// The provider.
-    pub provider: String,
-    /// The billing period, `YYYY-MM`.
-    pub period: String,
-    /// Billed amount in micro-units of `currency`.
-    pub micros: i64,
-    /// ISO 4217 currency.
-    pub currency: String,
-    /// Charge category (`usage`, `tax`, `credit`…).
-    pub category: String,
-    /// The line's description.
-    pub description: String,
-    /// The period is not final yet.
-    pub open: bool,
-    /// The model or SKU the line is for (empty when the export does not say).
-    #[serde(default)]
-    pub model: String,
-    /// The billed account inside the provider (project, workspace, sub-account).
-    #[serde(default)]
-    pub account: String,
-    /// FOCUS `ChargeClass` (`correction` or empty).
-    #[serde(default)]
-    pub charge_class: String,
-    /// The invoice, when the export names it.
-    #[serde(default)]
-    pub invoice_id: String,
-    /// The period a correction corrects.
-    #[serde(default)]
-    pub corrects: String,
-}
-
-/// Ledger usage outside every billed period.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OutsidePeriod {
-    /// The provider.
-    pub provider: String,
-    /// The period.
-    pub period: String,
-    /// Ledger rows.
-    pub events: u64,
-    /// Their cost.
-    pub cost: f64,
 }
 
 /// Sums over the variance table.

@@ -122,19 +122,7 @@ pub fn table(
             s.vector_count
         });
         let quota = cap.tier_quotas.get(&t.tier).copied();
-        let mut row = TenantUsage {
-            tenant: t.id.clone(),
-            namespace,
-            tier: t.tier.clone(),
-            active: t.active,
-            vectors,
-            quota,
-            percent: vectors.zip(quota).map(|(v, q)| pct(v, q)),
-            growth_per_day: None,
-            days_to_80: None,
-            days_to_full: None,
-            status: Status::Pass,
-        };
+        let mut row = unjudged(&t.id, namespace, &t.tier, t.active, vectors, quota);
         if let (Some(v), Some(q)) = (vectors, quota) {
             points.clear();
             points.extend(history.iter().filter_map(|(t, s)| s.namespaces.get(&row.namespace).map(|n| (*t, *n))));
@@ -153,6 +141,30 @@ pub fn table(
         .map(|(ns, s)| (ns.clone(), s.vector_count))
         .collect();
     (rows, orphans)
+}
+
+/// A row of the capacity table as measured, not yet judged (status pass, no growth).
+pub(crate) fn unjudged(
+    tenant: &str,
+    namespace: String,
+    tier: &str,
+    active: bool,
+    vectors: Option<u64>,
+    quota: Option<u64>,
+) -> TenantUsage {
+    TenantUsage {
+        tenant: tenant.into(),
+        namespace,
+        tier: tier.into(),
+        active,
+        vectors,
+        quota,
+        percent: vectors.zip(quota).map(|(v, q)| pct(v, q)),
+        growth_per_day: None,
+        days_to_80: None,
+        days_to_full: None,
+        status: Status::Pass,
+    }
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ pub struct Duplicate {
 }
 
 /// Ledger usage in a provider and period that no export covers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outside {
     /// The provider.
     pub provider: String,

@@ -174,18 +174,6 @@ pub(crate) mod fixture {
 
     /// A row of the capacity table, not yet judged (status pass, no growth).
     pub fn row(tenant: &str, tier: &str, active: bool, vectors: Option<u64>, quota: Option<u64>) -> TenantUsage {
-        TenantUsage {
-            tenant: tenant.into(),
-            namespace: tenant.into(),
-            tier: tier.into(),
-            active,
-            vectors,
-            quota,
-            percent: vectors.zip(quota).map(|(v, q)| pct(v, q)),
-            growth_per_day: None,
-            days_to_80: None,
-            days_to_full: None,
-            status: Status::Pass,
-        }
+        super::super::evaluate::unjudged(tenant, tenant.into(), tier, active, vectors, quota)
     }
 }

@@ -187,13 +187,7 @@ async fn namespace(cfg: &Config, ns: &str, dry_run: bool) -> Result<NamespaceAct
 #[cfg(feature = "pinecone-api")]
 async fn delete_live(p: &crate::config::PineconeConfig, ns: &str) -> Result<NamespaceAction> {
     let client = crate::pinecone::Client::new(p)?;
-    let host = match (&p.host, &p.index) {
-        (Some(h), _) => h.clone(),
-        (None, Some(name)) => client.describe_index(name).await?.host,
-        (None, None) => {
-            return Err(Error::config("neither PINECONE_INDEX nor PINECONE_INDEX_HOST is set", "set PINECONE_INDEX"))
-        }
-    };
+    let host = client.data_host().await?;
     Ok(if client.delete_namespace(&host, ns).await? { NamespaceAction::Deleted } else { NamespaceAction::AlreadyGone })
 }
 

@@ -207,13 +207,7 @@ async fn ledger_insert(tx: &tokio_postgres::Transaction<'_>, cfg: &Config, id: &
 pub(super) async fn tracked(cfg: &Config, id: &str) -> Result<Step> {
     let Some(p) = &cfg.pinecone else { return Ok(Step::Skipped("PINECONE_API_KEY is not set".into())) };
     let client = crate::pinecone::Client::new(p)?;
-    let host = match (&p.host, &p.index) {
-        (Some(h), _) => h.clone(),
-        (None, Some(name)) => client.describe_index(name).await?.host,
-        (None, None) => {
-            return Err(Error::config("neither PINECONE_INDEX nor PINECONE_INDEX_HOST is set", "set PINECONE_INDEX"))
-        }
-    };
+    let host = client.data_host().await?;
     let ns = format!("{}{id}", cfg.capacity.namespace_prefix);
     let dimension = client.describe_index_stats(&host).await?.dimension.unwrap_or(8);
     client.upsert_probe(&host, &ns, "bridge-lifecycle-probe", dimension).await?;

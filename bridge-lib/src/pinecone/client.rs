@@ -82,6 +82,17 @@ impl Client {
     pub fn has_namespaces_api(&self) -> bool {
         self.cfg.api_version.as_str() >= NAMESPACES_API_SINCE
     }
+    /// The index's data-plane host: `PINECONE_INDEX_HOST` when set, else the host
+    /// `describe_index` gives for `PINECONE_INDEX`.
+    pub async fn data_host(&self) -> Result<String> {
+        match (&self.cfg.host, &self.cfg.index) {
+            (Some(h), _) => Ok(h.clone()),
+            (None, Some(name)) => Ok(self.describe_index(name).await?.host),
+            (None, None) => {
+                Err(Error::config("neither PINECONE_INDEX nor PINECONE_INDEX_HOST is set", "set PINECONE_INDEX"))
+            }
+        }
+    }
 
     /// `GET {controller}/indexes/{name}`: the host and spec of an index.
     pub async fn describe_index(&self, name: &str) -> Result<IndexDescription> {

@@ -16,12 +16,19 @@ const TOP: f64 = 28.0;
 /// Draws the usage bars from the capacity check's outcome; any other outcome, or one without
 /// rows, gives a one-line note instead (a warning when its data has another shape).
 pub fn capacity_chart(outcome: &CheckOutcome) -> Html {
+    draw_capacity(outcome, usage_chart)
+}
+
+/// Draws `chart` from the capacity check's outcome when it measured tenants; any other outcome,
+/// or one without rows, gives a one-line note instead (a warning when its data has another
+/// shape). Every capacity picture starts here.
+pub(crate) fn draw_capacity(outcome: &CheckOutcome, chart: fn(&CapacityData) -> Html) -> Html {
     let none = || Html(note("no capacity data: the check did not measure any tenant"));
     if outcome.check != CheckId::Capacity {
         return none();
     }
     match parse::<CapacityData>(&outcome.data) {
-        Some(Ok(d)) if !d.tenants.is_empty() => usage_chart(&d),
+        Some(Ok(d)) if !d.tenants.is_empty() => chart(&d),
         Some(Err(e)) => Html(warning(&format!("the capacity data could not be read: {e}"))),
         _ => none(),
     }

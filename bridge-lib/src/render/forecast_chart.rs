@@ -3,9 +3,9 @@
 //! as the check's fit is linear), with the warn line and the quota. Hand-written inline SVG, drawn
 //! from the typed [`CapacityData`] (no value is computed here that the check did not compute).
 
-use crate::render::html::{colour, esc, note, warning, Html};
-use crate::report::data::{parse, CapacityData, TenantUsage};
-use crate::report::{CheckId, CheckOutcome};
+use crate::render::html::{colour, esc, note, Html};
+use crate::report::data::{CapacityData, TenantUsage};
+use crate::report::CheckOutcome;
 use std::fmt::Write;
 
 const LEFT: f64 = 44.0;
@@ -20,15 +20,7 @@ const LABEL_GAP: f64 = 13.0;
 /// Draws the forecast from the capacity check's outcome; any other outcome, or one without
 /// data, gives a one-line note instead (a warning when its data has another shape).
 pub fn forecast_chart(outcome: &CheckOutcome) -> Html {
-    let none = || Html(note("no capacity data: the check did not measure any tenant"));
-    if outcome.check != CheckId::Capacity {
-        return none();
-    }
-    match parse::<CapacityData>(&outcome.data) {
-        Some(Ok(d)) if !d.tenants.is_empty() => growth_chart(&d),
-        Some(Err(e)) => Html(warning(&format!("the capacity data could not be read: {e}"))),
-        _ => none(),
-    }
+    super::capacity_chart::draw_capacity(outcome, growth_chart)
 }
 
 /// A tenant's line: percent of quota today and at the horizon.
@@ -161,6 +153,7 @@ mod tests {
     use super::*;
     use crate::finding::Status;
     use crate::report::data::CapacityIndex;
+    use crate::report::CheckId;
 
     fn row(tenant: &str, vectors: u64, quota: u64, growth: Option<f64>, days_to_80: Option<f64>) -> TenantUsage {
         TenantUsage {

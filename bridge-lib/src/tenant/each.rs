@@ -16,7 +16,7 @@ pub enum ReadAs {
     PerTenant(usize),
 }
 
-/// Runs `stmt` (a read of `table`) once when row-level security does not apply to `table` for
+/// Runs `stmt` (`doing` to `table`: `reading`, `aggregating`) once when row-level security does not apply to `table` for
 /// the connected role; when it does, once per tenant of the tenants table with
 /// `set_config(<setting>, id, true)` first, so every row the application can attribute is
 /// read. Meant for a read-only transaction; the context set last stays until it ends.
@@ -24,11 +24,12 @@ pub async fn query_each_tenant(
     tx: &Transaction<'_>,
     t: &Tenancy,
     table: &str,
+    doing: &str,
     stmt: &Statement,
     params: &[&(dyn ToSql + Sync)],
 ) -> Result<(Vec<Row>, ReadAs)> {
     if !rls_applies(tx, table).await? {
-        let rows = tx.query(stmt, params).await.map_err(|e| Error::query(format!("reading {table}"), &e))?;
+        let rows = tx.query(stmt, params).await.map_err(|e| Error::query(format!("{doing} {table}"), &e))?;
         return Ok((rows, ReadAs::Once));
     }
     let ids = super::ids(tx, t).await?;
@@ -36,7 +37,7 @@ pub async fn query_each_tenant(
     for id in &ids {
         t.context.set(tx, id).await?;
         rows.extend(
-            tx.query(stmt, params).await.map_err(|e| Error::query(format!("reading {table} for tenant {id}"), &e))?,
+            tx.query(stmt, params).await.map_err(|e| Error::query(format!("{doing} {table} for tenant {id}"), &e))?,
         );
     }
     Ok((rows, ReadAs::PerTenant(ids.len())))

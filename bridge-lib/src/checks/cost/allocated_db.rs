@@ -11,6 +11,7 @@ use super::providers::merge_allocated;
 use super::units::{parse_micros, period_of};
 use crate::config::{Config, DbTarget};
 use crate::db::{self, quote_ident, quote_qualified};
+use crate::tenant::ReadAs;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 
@@ -49,31 +50,14 @@ pub async fn aggregate(target: &DbTarget, cfg: &Config) -> Result<(Vec<Allocated
                    FROM {table} GROUP BY 1, 2, 3, 4) per_month"
     );
     let stmt = tx.prepare(&sql).await.map_err(|e| Error::query(format!("preparing the aggregate of {table}"), &e))?;
-    let rls: bool = tx
-        .query_one("SELECT coalesce(row_security_active(to_regclass($1)), false)", &[&c.table])
-        .await
-        .map_err(|e| Error::query(format!("asking whether row-level security applies to {table}"), &e))?
-        .get(0);
-    let mut rows = Vec::new();
-    let how = if rls {
-        let ids = crate::tenant::ids(&tx, &cfg.tenancy).await?;
-        for id in &ids {
-            cfg.tenancy.context.set(&tx, id).await?;
-            rows.extend(
-                tx.query(&stmt, &[])
-                    .await
-                    .map_err(|e| Error::query(format!("aggregating {table} for tenant {id}"), &e))?,
-            );
-        }
-        format!(
-            "database table {} as {}, per tenant under its own context ({} tenants; RLS applies)",
+    let (rows, read) = crate::tenant::query_each_tenant(&tx, &cfg.tenancy, &c.table, "aggregating", &stmt, &[]).await?;
+    let how = match read {
+        ReadAs::PerTenant(n) => format!(
+            "database table {} as {}, per tenant under its own context ({n} tenants; RLS applies)",
             c.table,
-            target.user(),
-            ids.len()
-        )
-    } else {
-        rows = tx.query(&stmt, &[]).await.map_err(|e| Error::query(format!("aggregating {table}"), &e))?;
-        format!("database table {} as {}, one GROUP BY", c.table, target.user())
+            target.user()
+        ),
+        ReadAs::Once => format!("database table {} as {}, one GROUP BY", c.table, target.user()),
     };
     let bad_rows: i64 = rows.iter().map(|r| r.get::<_, i64>(6)).sum();
     if bad_rows > 0 {

@@ -63,11 +63,7 @@ async fn query(target: &DbTarget, cfg: &Config) -> Result<LedgerUsage> {
         "SELECT {t}::text, {p}::text, {m}::text, to_char(date_trunc('month', {tm}), 'YYYY-MM'), sum({tokens})::text
            FROM {table} WHERE {tm} IS NOT NULL GROUP BY 1, 2, 3, 4"
     );
-    let rls: bool = tx
-        .query_one("SELECT coalesce(row_security_active(to_regclass($1)), false)", &[&c.table])
-        .await
-        .map_err(|e| Error::query(format!("asking whether row-level security applies to {table}"), &e))?
-        .get(0);
+    let rls = crate::tenant::rls_applies(&tx, &c.table).await?;
     let contexts =
         if rls { crate::tenant::ids(&tx, &cfg.tenancy).await?.into_iter().map(Some).collect() } else { vec![None] };
     let (mut days, mut tenants) = (Vec::new(), Vec::new());

@@ -125,7 +125,7 @@ pub fn usage_chart(d: &CapacityData) -> Html {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::finding::Status;
     use crate::report::data::{CapacityIndex, OrphanNamespace, TenantUsage};
@@ -147,6 +147,11 @@ mod tests {
     }
 
     fn data(tenants: Vec<TenantUsage>) -> CapacityData {
+        data_with_history(tenants, 0)
+    }
+
+    /// Capacity data for the pictures' tests: `tenants` on a serverless index.
+    pub(crate) fn data_with_history(tenants: Vec<TenantUsage>, history_points: usize) -> CapacityData {
         CapacityData {
             source: "test".into(),
             index: CapacityIndex {
@@ -161,7 +166,7 @@ mod tests {
             },
             warn_percent: 80.0,
             horizon_days: 30.0,
-            history_points: 0,
+            history_points,
             tenants,
             orphans: Vec::new(),
             ledger: None,

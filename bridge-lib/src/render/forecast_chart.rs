@@ -152,7 +152,6 @@ fn axes(s: &mut String, d: &CapacityData, max: f64, x: &dyn Fn(f64) -> f64, y: &
 mod tests {
     use super::*;
     use crate::finding::Status;
-    use crate::report::data::CapacityIndex;
     use crate::report::CheckId;
 
     fn row(tenant: &str, vectors: u64, quota: u64, growth: Option<f64>, days_to_80: Option<f64>) -> TenantUsage {
@@ -172,27 +171,7 @@ mod tests {
     }
 
     fn data(tenants: Vec<TenantUsage>, history_points: usize) -> CapacityData {
-        CapacityData {
-            source: "test".into(),
-            index: CapacityIndex {
-                name: None,
-                host: None,
-                kind: "serverless".into(),
-                dimension: None,
-                fullness: None,
-                total_vectors: None,
-                namespaces: tenants.len(),
-                namespace_limit: 100_000,
-            },
-            warn_percent: 80.0,
-            horizon_days: 30.0,
-            history_points,
-            tenants,
-            orphans: Vec::new(),
-            ledger: None,
-            stores: Vec::new(),
-            scaling: Vec::new(),
-        }
+        crate::render::capacity_chart::tests::data_with_history(tenants, history_points)
     }
 
     #[test]

@@ -217,6 +217,34 @@ async fn malformed_json_is_an_error_naming_the_response() {
     assert!(e.contains("not a valid describe_index_stats response"), "{e}");
 }
 
+/// A body over 256 KiB is read on the blocking pool: the same stats, and the same error when
+/// it is broken.
+#[tokio::test]
+async fn a_large_stats_body_is_read_off_the_workers_with_the_same_result_and_errors() {
+    let server = MockServer::start().await;
+    let namespaces: serde_json::Map<String, serde_json::Value> =
+        (0..20_000).map(|i| (format!("tenant-{i:06}"), json!({"vectorCount": i}))).collect();
+    let body = json!({"namespaces": namespaces, "dimension": 1536}).to_string();
+    assert!(body.len() > 256 * 1024, "{} bytes", body.len());
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body.clone()))
+        .mount(&server)
+        .await;
+    let client = Client::new(&pinecone(&server)).unwrap();
+    let stats = client.describe_index_stats(&server.uri()).await.unwrap();
+    assert_eq!((stats.namespaces.len(), stats.namespaces["tenant-019999"].vector_count), (20_000, 19_999));
+
+    let broken = MockServer::start().await;
+    Mock::given(path("/describe_index_stats"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(body.replace("\"vectorCount\":19999", "\"vectorCount\":-1")),
+        )
+        .mount(&broken)
+        .await;
+    let e = Client::new(&pinecone(&broken)).unwrap().describe_index_stats(&broken.uri()).await.unwrap_err().to_string();
+    assert!(e.contains("not a valid describe_index_stats response") && e.contains("namespaces.*.vectorCount"), "{e}");
+}
+
 #[tokio::test]
 async fn a_response_slower_than_the_timeout_fails_in_time() {
     let server = MockServer::start().await;

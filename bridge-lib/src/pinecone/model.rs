@@ -140,11 +140,16 @@ impl IndexStats {
 
     fn from_value(v: &serde_json::Value) -> Result<Self, ParseError> {
         let o = Obj::root(v)?;
-        let mut namespaces = BTreeMap::new();
-        for (name, ns) in o.entries(&["namespaces"])? {
-            let vector_count = ns.count(VECTOR_COUNT)?.unwrap_or(0);
-            namespaces.insert(name.to_string(), NamespaceStats { vector_count, size_bytes: ns.count(SIZE_BYTES)? });
-        }
+        // collected, not inserted one by one: the entries come sorted, and a map is built
+        // from sorted entries in one pass
+        let namespaces = o
+            .entries(&["namespaces"])?
+            .into_iter()
+            .map(|(name, ns)| {
+                let vector_count = ns.count(VECTOR_COUNT)?.unwrap_or(0);
+                Ok((name.to_string(), NamespaceStats { vector_count, size_bytes: ns.count(SIZE_BYTES)? }))
+            })
+            .collect::<Result<BTreeMap<_, _>, ParseError>>()?;
         Ok(IndexStats {
             namespaces,
             dimension: o.count(&["dimension"])?,

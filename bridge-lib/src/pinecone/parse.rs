@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 use std::fmt;
+use std::rc::Rc;
 
 /// Why a body is not the expected response. Its text names a field, never a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,23 +44,24 @@ pub(crate) fn json(body: &[u8]) -> Result<Value, ParseError> {
     })
 }
 
-/// A JSON object being read, with the path that leads to it.
+/// A JSON object being read, with the path that leads to it (shared: the entries of one map
+/// have one path, and a field's path is only spelled out for an error).
 pub(crate) struct Obj<'a> {
     map: &'a Map<String, Value>,
-    path: String,
+    path: Rc<str>,
 }
 
 impl<'a> Obj<'a> {
     /// The body itself, which must be an object.
     pub(crate) fn root(v: &'a Value) -> Result<Obj<'a>, ParseError> {
-        Obj::at(v, String::new())
+        Obj::at(v, Rc::from(""))
     }
 
     /// `v` as an object found at `path`.
-    pub(crate) fn at(v: &'a Value, path: String) -> Result<Obj<'a>, ParseError> {
+    pub(crate) fn at(v: &'a Value, path: Rc<str>) -> Result<Obj<'a>, ParseError> {
         match v {
             Value::Object(map) => Ok(Obj { map, path }),
-            _ => Err(problem(path, "is not a JSON object")),
+            _ => Err(problem(&*path, "is not a JSON object")),
         }
     }
 
@@ -71,31 +73,31 @@ impl<'a> Obj<'a> {
         }
     }
 
-    /// The first of `names` present and not `null`, with the path it was found at.
-    fn get(&self, names: &[&str]) -> Option<(String, &'a Value)> {
-        names.iter().find_map(|n| self.map.get(*n).filter(|v| !v.is_null()).map(|v| (self.field(n), v)))
+    /// The first of `names` present and not `null`, with the name it was found by.
+    fn get<'n>(&self, names: &[&'n str]) -> Option<(&'n str, &'a Value)> {
+        names.iter().find_map(|n| self.map.get(*n).filter(|v| !v.is_null()).map(|v| (*n, v)))
     }
 
     /// A count: a non-negative whole number, or a string holding one.
     pub(crate) fn count(&self, names: &[&str]) -> Result<Option<u64>, ParseError> {
-        let Some((path, v)) = self.get(names) else { return Ok(None) };
+        let Some((name, v)) = self.get(names) else { return Ok(None) };
         let n = match v {
             Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| whole(*f)).map(|f| f as u64)),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
         };
-        n.map(Some).ok_or_else(|| problem(path, "is not a whole non-negative count"))
+        n.map(Some).ok_or_else(|| problem(self.field(name), "is not a whole non-negative count"))
     }
 
     /// A number, or a string holding one.
     pub(crate) fn float(&self, names: &[&str]) -> Result<Option<f64>, ParseError> {
-        let Some((path, v)) = self.get(names) else { return Ok(None) };
+        let Some((name, v)) = self.get(names) else { return Ok(None) };
         let n = match v {
             Value::Number(n) => n.as_f64(),
             Value::String(s) => s.trim().parse().ok().filter(|f: &f64| f.is_finite()),
             _ => None,
         };
-        n.map(Some).ok_or_else(|| problem(path, "is not a number"))
+        n.map(Some).ok_or_else(|| problem(self.field(name), "is not a number"))
     }
 
     /// A string.
@@ -103,7 +105,7 @@ impl<'a> Obj<'a> {
         match self.get(names) {
             None => Ok(None),
             Some((_, Value::String(s))) => Ok(Some(s.clone())),
-            Some((path, _)) => Err(problem(path, "is not a string")),
+            Some((name, _)) => Err(problem(self.field(name), "is not a string")),
         }
     }
 
@@ -114,25 +116,26 @@ impl<'a> Obj<'a> {
 
     /// A nested object.
     pub(crate) fn obj(&self, names: &[&str]) -> Result<Option<Obj<'a>>, ParseError> {
-        self.get(names).map(|(path, v)| Obj::at(v, path)).transpose()
+        self.get(names).map(|(name, v)| Obj::at(v, Rc::from(self.field(name)))).transpose()
     }
 
     /// A nested object's entries, each with the path of its value (`{field}.*`: the key is a
     /// value from the body, so it is not shown).
     pub(crate) fn entries(&self, names: &[&str]) -> Result<Vec<(&'a str, Obj<'a>)>, ParseError> {
         let Some(o) = self.obj(names)? else { return Ok(Vec::new()) };
-        let each = format!("{}.*", o.path);
-        o.map.iter().map(|(k, v)| Ok((k.as_str(), Obj::at(v, each.clone())?))).collect()
+        let each: Rc<str> = Rc::from(format!("{}.*", o.path));
+        o.map.iter().map(|(k, v)| Ok((k.as_str(), Obj::at(v, Rc::clone(&each))?))).collect()
     }
 
     /// A nested array of objects, each with its path (`{field}[i]`).
     pub(crate) fn objects(&self, names: &[&str]) -> Result<Vec<Obj<'a>>, ParseError> {
         match self.get(names) {
             None => Ok(Vec::new()),
-            Some((path, Value::Array(items))) => {
-                items.iter().enumerate().map(|(i, v)| Obj::at(v, format!("{path}[{i}]"))).collect()
+            Some((name, Value::Array(items))) => {
+                let path = self.field(name);
+                items.iter().enumerate().map(|(i, v)| Obj::at(v, Rc::from(format!("{path}[{i}]")))).collect()
             }
-            Some((path, _)) => Err(problem(path, "is not a JSON array")),
+            Some((name, _)) => Err(problem(self.field(name), "is not a JSON array")),
         }
     }
 }

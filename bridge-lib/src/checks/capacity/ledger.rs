@@ -10,9 +10,11 @@
 
 use crate::config::Config;
 use crate::db::{self, quote_ident, quote_qualified};
+use crate::pinecone::history::format_rfc3339;
 use crate::tenant::{rls_applies, ReadAs};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
 use tokio_postgres::{Row, Statement, Transaction};
 
 /// Enough for a window of tens of millions of rows, inside the check's time limit.
@@ -81,25 +83,24 @@ pub async fn read_ledger(cfg: &Config, known: &[&str]) -> Result<Option<Ledger>>
     }
     // shown to the second; the query counts from the exact moment (a row written this second
     // is not after it)
-    let as_of_sql = format!(
-        "SELECT to_char(a, '{RFC3339}'), extract(epoch FROM a)::float8 FROM (SELECT coalesce($1::text::timestamptz, now()) AS a) x"
-    );
+    let as_of_sql =
+        format!("SELECT to_char(a, '{RFC3339}'), a FROM (SELECT coalesce($1::text::timestamptz, now()) AS a) x");
     let row = tx
         .query_one(&as_of_sql, &[&cfg.capacity.as_of])
         .await
         .map_err(|e| Error::query("reading BRIDGE_CAPACITY_AS_OF as a time", &e))?;
-    let (as_of, as_of_unix): (String, f64) = (row.get(0), row.get(1));
+    let (as_of, at): (String, SystemTime) = (row.get(0), row.get(1));
     // bound as times, so no row computes them (a cast or interval in the query would be
     // evaluated per row: stable functions are not folded)
-    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(as_of_unix.max(0.0));
     let since = at - std::time::Duration::from_secs(u64::from(cfg.capacity.dormant_days) * 86_400);
     let table = quote_qualified(&c.table);
     let (t, tm, cost) = (quote_ident(&k.tenant), quote_ident(&k.time), quote_ident(&k.cost));
     // the window's rows only (a range of the ledger's time index): spend, count and the
     // latest row per tenant
+    // the latest time comes back as a time (binary), shown and counted from here: formatting
+    // it in the server costs a tenth of the query at 100,000 tenants
     let window_sql = format!(
-        "SELECT {t}::text, coalesce(sum({cost}), 0)::float8, count(*), to_char(max({tm}), '{RFC3339}'),
-                (extract(epoch FROM $1 - max({tm})) / 86400)::float8
+        "SELECT {t}::text, coalesce(sum({cost}), 0)::float8, count(*), max({tm})
            FROM {table} WHERE {tm} > $2 AND {tm} <= $1 GROUP BY {t}"
     );
     let window = tx
@@ -111,7 +112,7 @@ pub async fn read_ledger(cfg: &Config, known: &[&str]) -> Result<Option<Ledger>>
     let how = if !rls_applies(&tx, &c.table).await? {
         let rows = tx.query(&window, &[&at, &since]).await.map_err(|e| Error::query(format!("reading {table}"), &e))?;
         // collected (sorted once, then built), not inserted one by one
-        tenants = rows.iter().map(in_window).collect();
+        tenants = rows.iter().map(|r| in_window(r, at)).collect();
         // last activity only for the known tenants the window did not see: one index probe each
         let quiet: Vec<&str> = known.iter().copied().filter(|id| !tenants.contains_key(*id)).collect();
         if !quiet.is_empty() {
@@ -119,7 +120,7 @@ pub async fn read_ledger(cfg: &Config, known: &[&str]) -> Result<Option<Ledger>>
                 .query(&probe, &[&at, &quiet])
                 .await
                 .map_err(|e| Error::query(format!("reading the last activity in {table}"), &e))?;
-            tenants.extend(rows.iter().map(before_window));
+            tenants.extend(rows.iter().map(|r| before_window(r, at)));
         }
         ReadAs::Once
     } else {
@@ -135,10 +136,10 @@ pub async fn read_ledger(cfg: &Config, known: &[&str]) -> Result<Option<Ledger>>
                     .await
                     .map_err(|e| Error::query(format!("reading the last activity in {table} for tenant {id}"), &e))?
                     .iter()
-                    .map(before_window)
+                    .map(|r| before_window(r, at))
                     .collect::<Vec<_>>()
             } else {
-                rows.iter().map(in_window).collect()
+                rows.iter().map(|r| in_window(r, at)).collect()
             };
             tenants.extend(rows);
         }
@@ -155,19 +156,40 @@ pub async fn read_ledger(cfg: &Config, known: &[&str]) -> Result<Option<Ledger>>
             )
         }
     };
-    Ok(Some(Ledger { source, as_of, as_of_unix: as_of_unix as i64, window_days: cfg.capacity.dormant_days, tenants }))
+    Ok(Some(Ledger { source, as_of, as_of_unix: unix_secs(at), window_days: cfg.capacity.dormant_days, tenants }))
 }
 
-/// A tenant seen in the window: `(tenant, spend, events, last, idle days)`.
-fn in_window(r: &Row) -> (String, Activity) {
-    let a =
-        Activity { spend: r.get(1), events: r.get::<_, i64>(2) as u64, last_activity: r.get(3), idle_days: r.get(4) };
+/// A tenant seen in the window: `(tenant, spend, events, last time)`.
+fn in_window(r: &Row, as_of: SystemTime) -> (String, Activity) {
+    let (last_activity, idle_days) = last(r.get(3), as_of);
+    let a = Activity { spend: r.get(1), events: r.get::<_, i64>(2) as u64, last_activity, idle_days };
     (r.get(0), a)
 }
 
-/// A tenant with no row in the window and one before it: `(tenant, last, idle days)`.
-fn before_window(r: &Row) -> (String, Activity) {
-    (r.get(0), Activity { spend: 0.0, events: 0, last_activity: r.get(1), idle_days: r.get(2) })
+/// A tenant with no row in the window and one before it: `(tenant, last time)`.
+fn before_window(r: &Row, as_of: SystemTime) -> (String, Activity) {
+    let (last_activity, idle_days) = last(r.get(1), as_of);
+    (r.get(0), Activity { spend: 0.0, events: 0, last_activity, idle_days })
+}
+
+/// A ledger time as RFC 3339 UTC (to the second, rounded down) and the days from it to
+/// `as_of`, counted in whole microseconds (the database's resolution) so the quotient is the
+/// one the database would give.
+fn last(at: Option<SystemTime>, as_of: SystemTime) -> (Option<String>, Option<f64>) {
+    let Some(at) = at else { return (None, None) };
+    let idle_us = match as_of.duration_since(at) {
+        Ok(d) => d.as_micros() as f64,
+        Err(e) => -(e.duration().as_micros() as f64),
+    };
+    (Some(format_rfc3339(unix_secs(at))), Some(idle_us / 86_400_000_000.0))
+}
+
+/// Whole seconds since 1970 (rounded down).
+fn unix_secs(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs_f64().ceil() as i64),
+    }
 }
 
 /// The last activity of the tenants in `$2` (text ids) at or before `$1`: one `max(time)` per
@@ -191,7 +213,7 @@ async fn prepare_probe(tx: &Transaction<'_>, table: &str, tenant: &str, time: &s
     };
     let (q, t, tm) = (quote_qualified(table), quote_ident(tenant), quote_ident(time));
     let sql = format!(
-        "SELECT c.id, to_char(l.last, '{RFC3339}'), (extract(epoch FROM $1 - l.last) / 86400)::float8
+        "SELECT c.id, l.last
            FROM unnest($2::text[]) AS c(id)
           CROSS JOIN LATERAL (SELECT max({tm}) AS last FROM {q} WHERE {t} = c.id::{ty} AND {tm} <= $1) l
           WHERE l.last IS NOT NULL"

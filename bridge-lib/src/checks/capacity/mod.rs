@@ -97,19 +97,30 @@ pub async fn read_tenants(cfg: &Config) -> Result<Vec<Tenant>> {
     Ok(tenants)
 }
 
+/// Reads the tenants, then the ledger's activity of them (its quiet tenants are looked up by id).
+pub async fn read_registry_and_ledger(cfg: &Config) -> Result<(Vec<Tenant>, Option<Ledger>)> {
+    let tenants = read_tenants(cfg).await?;
+    let known: Vec<&str> = tenants.iter().map(|t| t.id.as_str()).collect();
+    let ledger = read_ledger(cfg, &known).await?;
+    Ok((tenants, ledger))
+}
+
 /// Runs the check.
 pub async fn run(cfg: &Config) -> Result<CheckOutcome> {
     if let Some(skip) = rules::skipped::not_configured(cfg) {
         return Ok(skip);
     }
-    let usage = gather_usage(cfg).await?;
-    let tenants = read_tenants(cfg).await?;
-    let history = match &cfg.capacity.history {
-        Some(p) => off_the_workers(p, history::read_history).await?,
-        None => Vec::new(),
+    // the three stores are read at once (the index from Pinecone, the registry then the
+    // ledger from the database, the history from its file): the check waits for the slowest,
+    // not for their sum; errors are still reported in this order
+    let history = async {
+        match &cfg.capacity.history {
+            Some(p) => off_the_workers(p, history::read_history).await,
+            None => Ok(Vec::new()),
+        }
     };
-    let known: Vec<&str> = tenants.iter().map(|t| t.id.as_str()).collect();
-    let ledger = read_ledger(cfg, &known).await?;
+    let (usage, registry, history) = tokio::join!(gather_usage(cfg), read_registry_and_ledger(cfg), history);
+    let (usage, (tenants, ledger), history) = (usage?, registry?, history?);
     let e = evaluate_with(cfg, &usage, &tenants, &history, ledger.as_ref());
     let data = data::outcome_data(&cfg.capacity, &usage, &e, history.len(), ledger.as_ref());
     Ok(CheckOutcome::from_findings(CheckId::Capacity, e.findings).with_data(data))

@@ -24,7 +24,7 @@ use crate::report::data::{ScalingDecision, TenantStores, TenantUsage};
 use std::collections::HashSet;
 
 /// What [`evaluate`] returns: the findings and the table they were read from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Evaluation {
     /// The findings.
     pub findings: Vec<Finding>,
@@ -50,7 +50,9 @@ pub fn evaluate(cfg: &Config, usage: &Usage, tenants: &[Tenant], history: &[(i64
 /// Each tenant gets at most one of its rules (spends without a namespace, an inactive tenant's
 /// namespace, no namespace, no quota, over, near, forecast), in tenant order; then the tenants
 /// only the ledger names, the summaries, dormant tenants and byte quotas (apart), the orphans
-/// and the index as a whole.
+/// and the index as a whole. From [`PARALLEL_FROM`] tenants on, the tenants are judged in
+/// parts on as many threads as the machine has (each tenant is judged alone); the parts are
+/// joined in tenant order, so the result is the same.
 pub fn evaluate_with(
     cfg: &Config,
     usage: &Usage,
@@ -58,48 +60,118 @@ pub fn evaluate_with(
     history: &[(i64, Snapshot)],
     ledger: Option<&Ledger>,
 ) -> Evaluation {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = if tenants.len() < PARALLEL_FROM { 1 } else { threads };
+    evaluate_on(threads, cfg, usage, tenants, history, ledger)
+}
+
+/// [`evaluate_with`] on `threads` threads.
+fn evaluate_on(
+    threads: usize,
+    cfg: &Config,
+    usage: &Usage,
+    tenants: &[Tenant],
+    history: &[(i64, Snapshot)],
+    ledger: Option<&Ledger>,
+) -> Evaluation {
     let ctx = Ctx { cfg, usage };
-    let (mut rows, orphans) = table(&cfg.capacity, &usage.stats, tenants, history);
-    let mut stores = super::stores::table(&cfg.capacity, &usage.stats, tenants, ledger);
-    let mut findings = Vec::new();
+    let as_of = ledger.map(|l| l.as_of_unix).unwrap_or_else(crate::pinecone::history::now_unix);
+    let mut e = Evaluation::default();
+    let mut apart = Vec::new();
+    for part in in_parts(tenants, threads, |part| judge_tenants(&ctx, part, history, ledger, as_of)) {
+        e.tenants.extend(part.rows);
+        e.stores.extend(part.stores);
+        e.findings.extend(part.findings);
+        e.scaling.extend(part.scaling);
+        apart.extend(part.apart);
+    }
+    let registered = e.stores.len();
+    e.stores.extend(super::stores::ledger_only(&cfg.capacity, &usage.stats, tenants, ledger));
+    for s in e.stores.iter_mut().skip(registered) {
+        if let Some(f) = spends_without_namespace(&ctx, s) {
+            s.status = f.status;
+            e.findings.push(f);
+        }
+    }
+    e.findings.extend(all_under_80_percent(&ctx, &e.tenants));
+    e.findings.extend(every_tenant_has_a_namespace(&ctx, &e.tenants));
+    e.findings.extend(every_spender_has_a_namespace(&e.stores));
+    e.findings.extend(apart);
+    for s in e.stores.iter_mut().skip(registered) {
+        e.findings.extend(dormant_or_byte_quota(&ctx, s));
+    }
+    e.orphans = orphans(&usage.stats, &e.tenants);
+    e.findings.extend(e.orphans.iter().map(|(ns, vectors)| orphan(&ctx, ns, *vectors)));
+    e.findings.extend(index_full(&ctx));
+    e.findings.push(namespace_limit(&ctx, e.orphans.len()));
+    e
+}
+
+/// From this many tenants on, [`evaluate_with`] judges them on several threads.
+pub const PARALLEL_FROM: usize = 20_000;
+
+/// `work` over `tenants` in `threads` parts, each on its own thread, in order.
+fn in_parts<T: Send>(tenants: &[Tenant], threads: usize, work: impl Fn(&[Tenant]) -> T + Sync) -> Vec<T> {
+    if threads < 2 || tenants.len() < 2 {
+        return vec![work(tenants)];
+    }
+    std::thread::scope(|scope| {
+        let work = &work;
+        let parts: Vec<_> =
+            tenants.chunks(tenants.len().div_ceil(threads)).map(|c| scope.spawn(move || work(c))).collect();
+        parts.into_iter().map(|p| p.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    })
+}
+
+/// What one part of the tenants gives: their rows, findings and decisions, and the findings
+/// reported apart (dormant tenants, byte quotas).
+struct Judged {
+    rows: Vec<TenantUsage>,
+    stores: Vec<TenantStores>,
+    findings: Vec<Finding>,
+    apart: Vec<Finding>,
+    scaling: Vec<ScalingDecision>,
+}
+
+fn judge_tenants(
+    ctx: &Ctx,
+    tenants: &[Tenant],
+    history: &[(i64, Snapshot)],
+    ledger: Option<&Ledger>,
+    as_of: i64,
+) -> Judged {
+    let cap = &ctx.cfg.capacity;
+    let mut rows = rows(cap, &ctx.usage.stats, tenants, history);
+    let mut stores = super::stores::registered(cap, &ctx.usage.stats, tenants, ledger);
+    let (mut findings, mut apart) = (Vec::new(), Vec::new());
     for (row, s) in rows.iter_mut().zip(stores.iter_mut()) {
-        let reconciled = spends_without_namespace(&ctx, s).or_else(|| offboarded_namespace(&ctx, s));
+        let reconciled = spends_without_namespace(ctx, s).or_else(|| offboarded_namespace(ctx, s));
         if let Some(f) = &reconciled {
             s.status = f.status;
         }
         let found = reconciled
-            .or_else(|| no_namespace(&ctx, row))
-            .or_else(|| no_quota(&ctx, row))
-            .or_else(|| over_quota(&ctx, row))
-            .or_else(|| near_quota(&ctx, row))
-            .or_else(|| forecast(&ctx, row));
+            .or_else(|| no_namespace(ctx, row))
+            .or_else(|| no_quota(ctx, row))
+            .or_else(|| over_quota(ctx, row))
+            .or_else(|| near_quota(ctx, row))
+            .or_else(|| forecast(ctx, row));
         if let Some(f) = found {
             row.status = f.status;
             findings.push(f);
         }
+        apart.extend(dormant_or_byte_quota(ctx, s));
     }
-    for s in stores.iter_mut().skip(rows.len()) {
-        if let Some(f) = spends_without_namespace(&ctx, s) {
-            s.status = f.status;
-            findings.push(f);
-        }
+    let scaling = rows.iter().zip(&stores).map(|(r, s)| super::scaling::decide(cap, r, Some(s), as_of)).collect();
+    Judged { rows, stores, findings, apart, scaling }
+}
+
+/// The findings reported apart for one tenant (dormant, byte quota); the row takes the worst.
+fn dormant_or_byte_quota(ctx: &Ctx, s: &mut TenantStores) -> Vec<Finding> {
+    let found: Vec<Finding> = [dormant(ctx, s), byte_quota(ctx, s)].into_iter().flatten().collect();
+    for f in &found {
+        s.status = s.status.max(f.status);
     }
-    findings.extend(all_under_80_percent(&ctx, &rows));
-    findings.extend(every_tenant_has_a_namespace(&ctx, &rows));
-    findings.extend(every_spender_has_a_namespace(&stores));
-    for s in &mut stores {
-        for f in [dormant(&ctx, s), byte_quota(&ctx, s)].into_iter().flatten() {
-            s.status = s.status.max(f.status);
-            findings.push(f);
-        }
-    }
-    findings.extend(orphans.iter().map(|(ns, vectors)| orphan(&ctx, ns, *vectors)));
-    findings.extend(index_full(&ctx));
-    findings.push(namespace_limit(&ctx, orphans.len()));
-    let as_of = ledger.map(|l| l.as_of_unix).unwrap_or_else(crate::pinecone::history::now_unix);
-    let scaling =
-        rows.iter().zip(&stores).map(|(r, s)| super::scaling::decide(&cfg.capacity, r, Some(s), as_of)).collect();
-    Evaluation { findings, tenants: rows, orphans, stores, scaling }
+    found
 }
 
 /// The capacity table, every row still `pass` (the rules judge it), and the namespaces no
@@ -110,17 +182,31 @@ pub fn table(
     tenants: &[Tenant],
     history: &[(i64, Snapshot)],
 ) -> (Vec<TenantUsage>, Vec<(String, u64)>) {
+    let rows = rows(cap, stats, tenants, history);
+    let orphans = orphans(stats, &rows);
+    (rows, orphans)
+}
+
+/// The namespaces no row found (no tenant owns them), with their records.
+fn orphans(stats: &IndexStats, rows: &[TenantUsage]) -> Vec<(String, u64)> {
+    let owned: HashSet<&str> = rows.iter().filter(|r| r.vectors.is_some()).map(|r| r.namespace.as_str()).collect();
+    stats
+        .namespaces
+        .iter()
+        .filter(|(ns, _)| !owned.contains(ns.as_str()))
+        .map(|(ns, s)| (ns.clone(), s.vector_count))
+        .collect()
+}
+
+/// The capacity table's rows, in `tenants` order.
+fn rows(cap: &CapacityConfig, stats: &IndexStats, tenants: &[Tenant], history: &[(i64, Snapshot)]) -> Vec<TenantUsage> {
     // a tenant's points are looked up in each snapshot when it is measured, into one buffer
     // (no map of every namespace's series, no allocation per tenant)
     let mut points: Vec<(i64, u64)> = Vec::with_capacity(history.len());
-    let mut owned: HashSet<&str> = HashSet::with_capacity(tenants.len());
     let mut rows = Vec::with_capacity(tenants.len());
     for t in tenants {
         let namespace = format!("{}{}", cap.namespace_prefix, t.id);
-        let vectors = stats.namespaces.get_key_value(&namespace).map(|(k, s)| {
-            owned.insert(k.as_str());
-            s.vector_count
-        });
+        let vectors = stats.namespaces.get(&namespace).map(|s| s.vector_count);
         let quota = cap.tier_quotas.get(&t.tier).copied();
         let mut row = unjudged(&t.id, namespace, &t.tier, t.active, vectors, quota);
         if let (Some(v), Some(q)) = (vectors, quota) {
@@ -134,13 +220,7 @@ pub fn table(
         }
         rows.push(row);
     }
-    let orphans = stats
-        .namespaces
-        .iter()
-        .filter(|(ns, _)| !owned.contains(ns.as_str()))
-        .map(|(ns, s)| (ns.clone(), s.vector_count))
-        .collect();
-    (rows, orphans)
+    rows
 }
 
 /// A row of the capacity table as measured, not yet judged (status pass, no growth).
@@ -262,6 +342,46 @@ pub(crate) mod tests {
         assert!(status_of(&e, "CAP009").is_empty() && status_of(&e, "CAP011").is_empty());
         assert_eq!(status_of(&e, "CAP010"), vec![Status::Warn]);
         assert_eq!(status_of(&e, "CAP005"), vec![Status::Fail], "nons is an active tenant without a namespace");
+    }
+
+    /// Judged in parts on several threads, a large mixed population gives exactly what one
+    /// thread gives: the same rows, findings (in order), decisions and orphans.
+    #[test]
+    fn judging_in_parts_on_threads_changes_nothing() {
+        let mut cfg = Config::default();
+        cfg.capacity.tier_byte_quotas.insert("starter".into(), 1_000_000);
+        let n = 3_001;
+        let count = |i: usize| (i as u64 * 7919) % 120_000;
+        let ns: Vec<(String, u64)> =
+            (0..n + 40).filter(|i| i % 97 != 0).map(|i| (format!("t{i:05}"), count(i))).collect();
+        let ns_ref: Vec<(&str, u64)> = ns.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        let mut u = usage(IndexKind::Serverless, None, &ns_ref);
+        for (i, s) in u.stats.namespaces.values_mut().enumerate() {
+            s.size_bytes = (i % 13 == 0).then_some(i as u64 * 700);
+        }
+        let tiers = ["starter", "pro", "enterprise", "platinum"];
+        let tenants: Vec<Tenant> = (0..n).map(|i| tenant(&format!("t{i:05}"), tiers[i % 4], i % 31 != 0)).collect();
+        let spenders: Vec<(String, f64, u64, f64)> = (0..n + 60)
+            .filter(|i| i % 7 != 0)
+            .map(|i| (format!("t{i:05}"), i as f64 / 10.0, (i % 5) as u64, (i % 40) as f64))
+            .collect();
+        let spenders_ref: Vec<(&str, f64, u64, f64)> =
+            spenders.iter().map(|(t, s, e, d)| (t.as_str(), *s, *e, *d)).collect();
+        let ledger = crate::checks::capacity::stores::tests::ledger(&spenders_ref);
+        let snap = |t: i64, minus: u64| {
+            let namespaces = ns.iter().map(|(k, v)| (k.clone(), v.saturating_sub(minus))).collect();
+            (t, Snapshot { at: String::new(), index: String::new(), namespaces })
+        };
+        let history = vec![snap(0, 3_000), snap(7 * 86_400, 1_500), snap(14 * 86_400, 0)];
+        let one = evaluate_on(1, &cfg, &u, &tenants, &history, Some(&ledger));
+        let three = evaluate_on(3, &cfg, &u, &tenants, &history, Some(&ledger));
+        let shown = |e: &Evaluation| format!("{:?}", (&e.findings, &e.tenants, &e.stores, &e.scaling, &e.orphans));
+        assert_eq!(shown(&one), shown(&three));
+        let codes: HashSet<&str> =
+            one.findings.iter().filter(|f| f.status != Status::Pass).map(|f| f.code.as_str()).collect();
+        for code in ["CAP001", "CAP002", "CAP005", "CAP006", "CAP007", "CAP009", "CAP010", "CAP011", "CAP012"] {
+            assert!(codes.contains(code), "the population fires {code}: {codes:?}");
+        }
     }
 
     #[test]

@@ -18,34 +18,60 @@ pub fn table(
     tenants: &[Tenant],
     ledger: Option<&Ledger>,
 ) -> Vec<TenantStores> {
-    let row = |id: &str, tenant: Option<&Tenant>| {
-        let namespace = format!("{}{id}", cap.namespace_prefix);
-        let ns = stats.namespaces.get(&namespace);
-        let activity = ledger.and_then(|l| l.tenants.get(id));
-        let active = tenant.is_some_and(|t| t.active);
-        TenantStores {
-            tenant: id.to_string(),
-            registered: tenant.is_some(),
-            active,
-            tier: tenant.map(|t| t.tier.clone()),
-            records: ns.map(|n| n.vector_count),
-            bytes: ns.and_then(|n| n.size_bytes),
-            byte_quota: tenant.and_then(|t| cap.tier_byte_quotas.get(&t.tier).copied()),
-            namespace,
-            spend: ledger.map(|_| activity.map_or(0.0, |a| a.spend)),
-            events: ledger.map(|_| activity.map_or(0, |a| a.events)),
-            last_activity: activity.and_then(|a| a.last_activity.clone()),
-            idle_days: activity.and_then(|a| a.idle_days),
-            dormant: active && ledger.is_some() && activity.is_none_or(|a| a.events == 0),
-            status: Status::Pass,
-        }
-    };
-    let mut rows: Vec<TenantStores> = tenants.iter().map(|t| row(&t.id, Some(t))).collect();
-    if let Some(l) = ledger {
-        let known: HashSet<&str> = tenants.iter().map(|t| t.id.as_str()).collect();
-        rows.extend(l.tenants.keys().filter(|id| !known.contains(id.as_str())).map(|id| row(id, None)));
-    }
+    let mut rows = registered(cap, stats, tenants, ledger);
+    rows.extend(ledger_only(cap, stats, tenants, ledger));
     rows
+}
+
+/// One row per registered tenant, in `tenants` order.
+pub(crate) fn registered(
+    cap: &CapacityConfig,
+    stats: &IndexStats,
+    tenants: &[Tenant],
+    ledger: Option<&Ledger>,
+) -> Vec<TenantStores> {
+    tenants.iter().map(|t| row(cap, stats, ledger, &t.id, Some(t))).collect()
+}
+
+/// One row per tenant only the ledger names, in id order.
+pub(crate) fn ledger_only(
+    cap: &CapacityConfig,
+    stats: &IndexStats,
+    tenants: &[Tenant],
+    ledger: Option<&Ledger>,
+) -> Vec<TenantStores> {
+    let Some(l) = ledger else { return Vec::new() };
+    let known: HashSet<&str> = tenants.iter().map(|t| t.id.as_str()).collect();
+    l.tenants.keys().filter(|id| !known.contains(id.as_str())).map(|id| row(cap, stats, ledger, id, None)).collect()
+}
+
+fn row(
+    cap: &CapacityConfig,
+    stats: &IndexStats,
+    ledger: Option<&Ledger>,
+    id: &str,
+    tenant: Option<&Tenant>,
+) -> TenantStores {
+    let namespace = format!("{}{id}", cap.namespace_prefix);
+    let ns = stats.namespaces.get(&namespace);
+    let activity = ledger.and_then(|l| l.tenants.get(id));
+    let active = tenant.is_some_and(|t| t.active);
+    TenantStores {
+        tenant: id.to_string(),
+        registered: tenant.is_some(),
+        active,
+        tier: tenant.map(|t| t.tier.clone()),
+        records: ns.map(|n| n.vector_count),
+        bytes: ns.and_then(|n| n.size_bytes),
+        byte_quota: tenant.and_then(|t| cap.tier_byte_quotas.get(&t.tier).copied()),
+        namespace,
+        spend: ledger.map(|_| activity.map_or(0.0, |a| a.spend)),
+        events: ledger.map(|_| activity.map_or(0, |a| a.events)),
+        last_activity: activity.and_then(|a| a.last_activity.clone()),
+        idle_days: activity.and_then(|a| a.idle_days),
+        dormant: active && ledger.is_some() && activity.is_none_or(|a| a.events == 0),
+        status: Status::Pass,
+    }
 }
 
 #[cfg(test)]

@@ -60,10 +60,89 @@ pub struct Ledger {
 /// (the registry: the dormant candidates) are looked up, and listed when they have a row at
 /// or before `as_of`. A tenant with no row at all is absent.
 pub async fn read_ledger(cfg: &Config, known: &[&str]) -> Result<Option<Ledger>> {
-    let Some(target) = cfg.admin() else { return Ok(None) };
+    let ids = known.iter().map(|id| id.to_string()).collect();
+    Ok(read_ledger_beside(cfg, async { Ok(ids) }, |ids: &Vec<String>| ids.iter().map(String::as_str).collect())
+        .await?
+        .1)
+}
+
+/// [`read_ledger`] while `registry` (the tenants, from another connection) is read: the
+/// window's GROUP BY runs in the database meanwhile, and only the probe of the quiet tenants
+/// (`known` of what the registry gave) waits for it. An error of the registry comes first.
+pub async fn read_ledger_beside<R>(
+    cfg: &Config,
+    registry: impl std::future::Future<Output = Result<R>>,
+    known: impl Fn(&R) -> Vec<&str>,
+) -> Result<(R, Option<Ledger>)> {
+    let Some(target) = cfg.admin() else { return Ok((registry.await?, None)) };
+    let mut client = match db::connect(target).await {
+        Ok(c) => c,
+        Err(e) => return Err(registry.await.err().unwrap_or(e)),
+    };
+    let tx = match db::read_only(&mut client).await {
+        Ok(tx) => tx,
+        Err(e) => return Err(registry.await.err().unwrap_or(e)),
+    };
+    let (registry, window) = tokio::join!(registry, read_window(cfg, &tx));
+    let (registry, window) = (registry?, window?);
+    let Some(mut w) = window else {
+        let _ = tx.rollback().await;
+        return Ok((registry, None));
+    };
+    let table = quote_qualified(&cfg.cost.table);
+    let how = match w.read {
+        ReadAs::Once => {
+            // last activity only for the known tenants the window did not see: one index probe each
+            let quiet: Vec<&str> = known(&registry).into_iter().filter(|id| !w.tenants.contains_key(*id)).collect();
+            if !quiet.is_empty() {
+                let rows = tx
+                    .query(&w.probe, &[&w.at, &quiet])
+                    .await
+                    .map_err(|e| Error::query(format!("reading the last activity in {table}"), &e))?;
+                w.tenants.extend(rows.iter().map(|r| before_window(r, w.at)));
+            }
+            ReadAs::Once
+        }
+        ReadAs::PerTenant(_) => {
+            let (n, all) = per_tenant(cfg, &tx, &w).await?;
+            w.tenants = all;
+            ReadAs::PerTenant(n)
+        }
+    };
+    tx.rollback().await.map_err(|e| Error::query("rolling back", &e))?;
+    let (c, user) = (&cfg.cost, target.user());
+    let source = match how {
+        ReadAs::Once => format!("ledger table {} as {user}, one GROUP BY over the window", c.table),
+        ReadAs::PerTenant(n) => format!(
+            "ledger table {} as {user}, the window per tenant under its own context ({n} tenants; RLS applies)",
+            c.table
+        ),
+    };
+    let ledger = Ledger {
+        source,
+        as_of: w.as_of,
+        as_of_unix: unix_secs(w.at),
+        window_days: cfg.capacity.dormant_days,
+        tenants: w.tenants,
+    };
+    Ok((registry, Some(ledger)))
+}
+
+/// The window as read before the registry is needed: the moment, the prepared statements, and
+/// (when row-level security does not hide rows) every tenant the window saw.
+struct Window {
+    as_of: String,
+    at: SystemTime,
+    since: SystemTime,
+    window: Statement,
+    probe: Statement,
+    read: ReadAs,
+    tenants: BTreeMap<String, Activity>,
+}
+
+/// Sets the transaction up and reads the window once (`Ok(None)`: no ledger table to read).
+async fn read_window(cfg: &Config, tx: &Transaction<'_>) -> Result<Option<Window>> {
     let (c, k) = (&cfg.cost, &cfg.cost.columns);
-    let mut client = db::connect(target).await?;
-    let tx = db::read_only(&mut client).await?;
     // work_mem: the window's hash of one entry per tenant (about 50 MB for 100,000) stays in
     // memory instead of a sort spilled to disk; jit: compiling costs more than it saves here
     tx.batch_execute(&format!(
@@ -78,7 +157,6 @@ pub async fn read_ledger(cfg: &Config, known: &[&str]) -> Result<Option<Ledger>>
         .map_err(|e| Error::query(format!("looking up the ledger table {}", c.table), &e))?
         .get(0);
     if !exists {
-        let _ = tx.rollback().await;
         return Ok(None);
     }
     // shown to the second; the query counts from the exact moment (a row written this second
@@ -96,9 +174,8 @@ pub async fn read_ledger(cfg: &Config, known: &[&str]) -> Result<Option<Ledger>>
     let table = quote_qualified(&c.table);
     let (t, tm, cost) = (quote_ident(&k.tenant), quote_ident(&k.time), quote_ident(&k.cost));
     // the window's rows only (a range of the ledger's time index): spend, count and the
-    // latest row per tenant
-    // the latest time comes back as a time (binary), shown and counted from here: formatting
-    // it in the server costs a tenth of the query at 100,000 tenants
+    // latest row per tenant; the latest time comes back as a time (binary), shown and counted
+    // here: formatting it in the server costs a tenth of the query at 100,000 tenants
     let window_sql = format!(
         "SELECT {t}::text, coalesce(sum({cost}), 0)::float8, count(*), max({tm})
            FROM {table} WHERE {tm} > $2 AND {tm} <= $1 GROUP BY {t}"
@@ -107,56 +184,44 @@ pub async fn read_ledger(cfg: &Config, known: &[&str]) -> Result<Option<Ledger>>
         .prepare(&window_sql)
         .await
         .map_err(|e| Error::query(format!("preparing the per-tenant spend of {table}"), &e))?;
-    let probe = prepare_probe(&tx, &c.table, &k.tenant, &k.time).await?;
-    let mut tenants = BTreeMap::new();
-    let how = if !rls_applies(&tx, &c.table).await? {
-        let rows = tx.query(&window, &[&at, &since]).await.map_err(|e| Error::query(format!("reading {table}"), &e))?;
+    let probe = prepare_probe(tx, &c.table, &k.tenant, &k.time).await?;
+    let mut w = Window { as_of, at, since, window, probe, read: ReadAs::PerTenant(0), tenants: BTreeMap::new() };
+    if !rls_applies(tx, &c.table).await? {
+        let rows =
+            tx.query(&w.window, &[&at, &since]).await.map_err(|e| Error::query(format!("reading {table}"), &e))?;
         // collected (sorted once, then built), not inserted one by one
-        tenants = rows.iter().map(|r| in_window(r, at)).collect();
-        // last activity only for the known tenants the window did not see: one index probe each
-        let quiet: Vec<&str> = known.iter().copied().filter(|id| !tenants.contains_key(*id)).collect();
-        if !quiet.is_empty() {
-            let rows = tx
-                .query(&probe, &[&at, &quiet])
+        w.tenants = rows.iter().map(|r| in_window(r, at)).collect();
+        w.read = ReadAs::Once;
+    }
+    Ok(Some(w))
+}
+
+/// The window per tenant of the tenants table, under its context (row-level security hides
+/// the others' rows from this role), and the last activity of each one the window did not
+/// see: the tenants counted, and what they gave.
+async fn per_tenant(cfg: &Config, tx: &Transaction<'_>, w: &Window) -> Result<(usize, BTreeMap<String, Activity>)> {
+    let mut tenants = BTreeMap::new();
+    let table = quote_qualified(&cfg.cost.table);
+    let ids = crate::tenant::ids(tx, &cfg.tenancy).await?;
+    for id in &ids {
+        cfg.tenancy.context.set(tx, id).await?;
+        let rows = tx
+            .query(&w.window, &[&w.at, &w.since])
+            .await
+            .map_err(|e| Error::query(format!("reading {table} for tenant {id}"), &e))?;
+        let rows = if rows.is_empty() {
+            tx.query(&w.probe, &[&w.at, &vec![id.as_str()]])
                 .await
-                .map_err(|e| Error::query(format!("reading the last activity in {table}"), &e))?;
-            tenants.extend(rows.iter().map(|r| before_window(r, at)));
-        }
-        ReadAs::Once
-    } else {
-        let ids = crate::tenant::ids(&tx, &cfg.tenancy).await?;
-        for id in &ids {
-            cfg.tenancy.context.set(&tx, id).await?;
-            let rows = tx
-                .query(&window, &[&at, &since])
-                .await
-                .map_err(|e| Error::query(format!("reading {table} for tenant {id}"), &e))?;
-            let rows = if rows.is_empty() {
-                tx.query(&probe, &[&at, &vec![id.as_str()]])
-                    .await
-                    .map_err(|e| Error::query(format!("reading the last activity in {table} for tenant {id}"), &e))?
-                    .iter()
-                    .map(|r| before_window(r, at))
-                    .collect::<Vec<_>>()
-            } else {
-                rows.iter().map(|r| in_window(r, at)).collect()
-            };
-            tenants.extend(rows);
-        }
-        ReadAs::PerTenant(ids.len())
-    };
-    tx.rollback().await.map_err(|e| Error::query("rolling back", &e))?;
-    let source = match how {
-        ReadAs::Once => format!("ledger table {} as {}, one GROUP BY over the window", c.table, target.user()),
-        ReadAs::PerTenant(n) => {
-            format!(
-                "ledger table {} as {}, the window per tenant under its own context ({n} tenants; RLS applies)",
-                c.table,
-                target.user()
-            )
-        }
-    };
-    Ok(Some(Ledger { source, as_of, as_of_unix: unix_secs(at), window_days: cfg.capacity.dormant_days, tenants }))
+                .map_err(|e| Error::query(format!("reading the last activity in {table} for tenant {id}"), &e))?
+                .iter()
+                .map(|r| before_window(r, w.at))
+                .collect::<Vec<_>>()
+        } else {
+            rows.iter().map(|r| in_window(r, w.at)).collect()
+        };
+        tenants.extend(rows);
+    }
+    Ok((ids.len(), tenants))
 }
 
 /// A tenant seen in the window: `(tenant, spend, events, last time)`.

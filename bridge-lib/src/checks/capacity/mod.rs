@@ -97,12 +97,13 @@ pub async fn read_tenants(cfg: &Config) -> Result<Vec<Tenant>> {
     Ok(tenants)
 }
 
-/// Reads the tenants, then the ledger's activity of them (its quiet tenants are looked up by id).
+/// Reads the tenants and, beside them, the ledger's activity (its quiet tenants are then looked
+/// up by id).
 pub async fn read_registry_and_ledger(cfg: &Config) -> Result<(Vec<Tenant>, Option<Ledger>)> {
-    let tenants = read_tenants(cfg).await?;
-    let known: Vec<&str> = tenants.iter().map(|t| t.id.as_str()).collect();
-    let ledger = read_ledger(cfg, &known).await?;
-    Ok((tenants, ledger))
+    ledger::read_ledger_beside(cfg, read_tenants(cfg), |tenants: &Vec<Tenant>| {
+        tenants.iter().map(|t| t.id.as_str()).collect()
+    })
+    .await
 }
 
 /// Runs the check.

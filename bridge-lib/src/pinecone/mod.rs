@@ -16,6 +16,7 @@ pub mod history;
 mod model;
 mod parse;
 mod settings;
+mod stats_json;
 
 pub use model::Pagination;
 pub use model::{error_message, IndexDescription, IndexKind, IndexStats, NamespaceInfo, NamespacePage, NamespaceStats};

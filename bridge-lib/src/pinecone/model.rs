@@ -129,37 +129,10 @@ pub struct IndexStats {
     pub vector_type: Option<String>,
 }
 
-const VECTOR_COUNT: &[&str] = &["vectorCount", "vector_count", "recordCount", "record_count"];
-const SIZE_BYTES: &[&str] = &["sizeBytes", "size_bytes"];
-
 impl IndexStats {
     /// Parses a `describe_index_stats` response.
     pub fn from_json(body: &[u8]) -> Result<Self, ParseError> {
-        Self::from_value(&parse::json(body)?)
-    }
-
-    fn from_value(v: &serde_json::Value) -> Result<Self, ParseError> {
-        let o = Obj::root(v)?;
-        // collected, not inserted one by one: the entries come sorted, and a map is built
-        // from sorted entries in one pass
-        let namespaces = o
-            .entries(&["namespaces"])?
-            .into_iter()
-            .map(|(name, ns)| {
-                let vector_count = ns.count(VECTOR_COUNT)?.unwrap_or(0);
-                Ok((name.to_string(), NamespaceStats { vector_count, size_bytes: ns.count(SIZE_BYTES)? }))
-            })
-            .collect::<Result<BTreeMap<_, _>, ParseError>>()?;
-        Ok(IndexStats {
-            namespaces,
-            dimension: o.count(&["dimension"])?,
-            index_fullness: o.float(&["indexFullness", "index_fullness"])?,
-            memory_fullness: o.float(&["memoryFullness", "memory_fullness"])?,
-            storage_fullness: o.float(&["storageFullness", "storage_fullness"])?,
-            total_vector_count: o.count(&["totalVectorCount", "total_vector_count", "totalRecordCount"])?,
-            metric: o.text(&["metric"])?,
-            vector_type: o.text(&["vectorType", "vector_type"])?,
-        })
+        super::stats_json::from_slice(body)
     }
 
     /// The highest of index, memory and storage fullness, when any is reported.
@@ -170,8 +143,7 @@ impl IndexStats {
 
 impl<'de> Deserialize<'de> for IndexStats {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        IndexStats::from_value(&v).map_err(serde::de::Error::custom)
+        super::stats_json::deserialize(d)
     }
 }
 
@@ -205,7 +177,7 @@ impl NamespacePage {
         let mut namespaces = Vec::new();
         for ns in o.objects(&["namespaces"])? {
             let record_count = ns.count(&["record_count", "recordCount"])?.unwrap_or(0);
-            let size_bytes = ns.count(SIZE_BYTES)?;
+            let size_bytes = ns.count(super::stats_json::SIZE_BYTES)?;
             if let Some(name) = ns.text(&["name"])? {
                 namespaces.push(NamespaceInfo { name, record_count, size_bytes });
             }

@@ -29,19 +29,40 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-fn problem(field: impl Into<String>, problem: impl Into<String>) -> ParseError {
+pub(crate) fn problem(field: impl Into<String>, problem: impl Into<String>) -> ParseError {
     ParseError { field: field.into(), problem: problem.into() }
 }
 
 /// Parses a body as JSON; a syntax error gives its position only.
 pub(crate) fn json(body: &[u8]) -> Result<Value, ParseError> {
-    serde_json::from_slice(body).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Eof => "ends early",
-            _ => "is not valid JSON",
-        };
-        problem("", format!("{what} (line {}, column {})", e.line(), e.column()))
-    })
+    serde_json::from_slice(body).map_err(|e| syntax_error(&e))
+}
+
+/// A body that is not JSON: where, never what.
+pub(crate) fn syntax_error(e: &serde_json::Error) -> ParseError {
+    let what = match e.classify() {
+        serde_json::error::Category::Eof => "ends early",
+        _ => "is not valid JSON",
+    };
+    problem("", format!("{what} (line {}, column {})", e.line(), e.column()))
+}
+
+/// A count: a non-negative whole number, or a string holding one.
+pub(crate) fn count_of(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| whole(*f)).map(|f| f as u64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A finite number, or a string holding one.
+pub(crate) fn float_of(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok().filter(|f: &f64| f.is_finite()),
+        _ => None,
+    }
 }
 
 /// A JSON object being read, with the path that leads to it (shared: the entries of one map
@@ -81,23 +102,15 @@ impl<'a> Obj<'a> {
     /// A count: a non-negative whole number, or a string holding one.
     pub(crate) fn count(&self, names: &[&str]) -> Result<Option<u64>, ParseError> {
         let Some((name, v)) = self.get(names) else { return Ok(None) };
-        let n = match v {
-            Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| whole(*f)).map(|f| f as u64)),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        };
-        n.map(Some).ok_or_else(|| problem(self.field(name), "is not a whole non-negative count"))
+        count_of(v).map(Some).ok_or_else(|| problem(self.field(name), "is not a whole non-negative count"))
     }
 
-    /// A number, or a string holding one.
+    /// A number, or a string holding one (kept for tests: the tree read that the streaming
+    /// read of describe_index_stats is proved against).
+    #[cfg(test)]
     pub(crate) fn float(&self, names: &[&str]) -> Result<Option<f64>, ParseError> {
         let Some((name, v)) = self.get(names) else { return Ok(None) };
-        let n = match v {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse().ok().filter(|f: &f64| f.is_finite()),
-            _ => None,
-        };
-        n.map(Some).ok_or_else(|| problem(self.field(name), "is not a number"))
+        float_of(v).map(Some).ok_or_else(|| problem(self.field(name), "is not a number"))
     }
 
     /// A string.
@@ -121,6 +134,7 @@ impl<'a> Obj<'a> {
 
     /// A nested object's entries, each with the path of its value (`{field}.*`: the key is a
     /// value from the body, so it is not shown).
+    #[cfg(test)]
     pub(crate) fn entries(&self, names: &[&str]) -> Result<Vec<(&'a str, Obj<'a>)>, ParseError> {
         let Some(o) = self.obj(names)? else { return Ok(Vec::new()) };
         let each: Rc<str> = Rc::from(format!("{}.*", o.path));

@@ -2,6 +2,7 @@
 //! the rules over it. Pure: unit-tested without I/O.
 
 use super::ledger::Ledger;
+use super::lookup::{ascending, Lookup};
 use super::rules::byte_quota::byte_quota;
 use super::rules::dormant::dormant;
 use super::rules::forecast::forecast;
@@ -201,17 +202,23 @@ fn orphans(stats: &IndexStats, rows: &[TenantUsage]) -> Vec<(String, u64)> {
 /// The capacity table's rows, in `tenants` order.
 fn rows(cap: &CapacityConfig, stats: &IndexStats, tenants: &[Tenant], history: &[(i64, Snapshot)]) -> Vec<TenantUsage> {
     // a tenant's points are looked up in each snapshot when it is measured, into one buffer
-    // (no map of every namespace's series, no allocation per tenant)
+    // (no map of every namespace's series, no allocation per tenant); in tenant order, each
+    // map is walked once when the tenants are ascending (see `lookup`)
     let mut points: Vec<(i64, u64)> = Vec::with_capacity(history.len());
     let mut rows = Vec::with_capacity(tenants.len());
+    let walk = ascending(tenants.iter().map(|t| t.id.as_str()));
+    let first = tenants.first().map(|t| format!("{}{}", cap.namespace_prefix, t.id));
+    let mut in_index = Lookup::new(&stats.namespaces, walk, first.as_deref());
+    let mut in_history: Vec<(i64, Lookup<u64>)> =
+        history.iter().map(|(t, s)| (*t, Lookup::new(&s.namespaces, walk, first.as_deref()))).collect();
     for t in tenants {
         let namespace = format!("{}{}", cap.namespace_prefix, t.id);
-        let vectors = stats.namespaces.get(&namespace).map(|s| s.vector_count);
+        let vectors = in_index.get(&namespace).map(|s| s.vector_count);
         let quota = cap.tier_quotas.get(&t.tier).copied();
         let mut row = unjudged(&t.id, namespace, &t.tier, t.active, vectors, quota);
         if let (Some(v), Some(q)) = (vectors, quota) {
             points.clear();
-            points.extend(history.iter().filter_map(|(t, s)| s.namespaces.get(&row.namespace).map(|n| (*t, *n))));
+            points.extend(in_history.iter_mut().filter_map(|(t, s)| s.get(&row.namespace).map(|n| (*t, *n))));
             if let Some(g) = fit(&points) {
                 row.growth_per_day = Some(g.per_day);
                 row.days_to_80 = days_until(v, g.per_day, q as f64 * WARN_RATIO);
@@ -377,6 +384,18 @@ pub(crate) mod tests {
         let three = evaluate_on(3, &cfg, &u, &tenants, &history, Some(&ledger));
         let shown = |e: &Evaluation| format!("{:?}", (&e.findings, &e.tenants, &e.stores, &e.scaling, &e.orphans));
         assert_eq!(shown(&one), shown(&three));
+        // out of order, the maps are looked up in the tree, not walked: the same rows
+        let reversed: Vec<Tenant> = tenants.iter().rev().cloned().collect();
+        let back = evaluate_on(2, &cfg, &u, &reversed, &history, Some(&ledger));
+        let sorted = |e: &Evaluation| {
+            let mut rows: Vec<String> = e.tenants.iter().map(|r| format!("{r:?}")).collect();
+            rows.extend(e.stores.iter().map(|s| format!("{s:?}")));
+            rows.extend(e.scaling.iter().map(|s| format!("{s:?}")));
+            rows.extend(e.findings.iter().map(|f| format!("{f:?}")));
+            rows.sort();
+            rows
+        };
+        assert_eq!(sorted(&one), sorted(&back));
         let codes: HashSet<&str> =
             one.findings.iter().filter(|f| f.status != Status::Pass).map(|f| f.code.as_str()).collect();
         for code in ["CAP001", "CAP002", "CAP005", "CAP006", "CAP007", "CAP009", "CAP010", "CAP011", "CAP012"] {

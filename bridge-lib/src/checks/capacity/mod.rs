@@ -31,6 +31,7 @@
 pub mod data;
 pub mod evaluate;
 pub mod ledger;
+mod lookup;
 pub mod rules;
 pub mod scaling;
 pub mod snapshot;

@@ -2,11 +2,12 @@
 //! (records, and bytes where the namespace listing gives them) and its activity in the cost
 //! ledger, then the tenants only the ledger names. Pure: unit-tested without I/O.
 
-use super::ledger::Ledger;
+use super::ledger::{Activity, Ledger};
+use super::lookup::{ascending, Lookup};
 use super::Tenant;
 use crate::config::CapacityConfig;
 use crate::finding::Status;
-use crate::pinecone::IndexStats;
+use crate::pinecone::{IndexStats, NamespaceStats};
 use crate::report::data::TenantStores;
 use std::collections::HashSet;
 
@@ -30,7 +31,20 @@ pub(crate) fn registered(
     tenants: &[Tenant],
     ledger: Option<&Ledger>,
 ) -> Vec<TenantStores> {
-    tenants.iter().map(|t| row(cap, stats, ledger, &t.id, Some(t))).collect()
+    let walk = ascending(tenants.iter().map(|t| t.id.as_str()));
+    let first = tenants.first().map(|t| t.id.as_str());
+    let first_ns = first.map(|id| format!("{}{id}", cap.namespace_prefix));
+    let mut in_index = Lookup::new(&stats.namespaces, walk, first_ns.as_deref());
+    let mut in_ledger = ledger.map(|l| Lookup::new(&l.tenants, walk, first));
+    tenants
+        .iter()
+        .map(|t| {
+            let namespace = format!("{}{}", cap.namespace_prefix, t.id);
+            let ns = in_index.get(&namespace);
+            let activity = in_ledger.as_mut().and_then(|l| l.get(&t.id));
+            row(cap, ledger.is_some(), (namespace, ns), activity, &t.id, Some(t))
+        })
+        .collect()
 }
 
 /// One row per tenant only the ledger names, in id order.
@@ -42,19 +56,27 @@ pub(crate) fn ledger_only(
 ) -> Vec<TenantStores> {
     let Some(l) = ledger else { return Vec::new() };
     let known: HashSet<&str> = tenants.iter().map(|t| t.id.as_str()).collect();
-    l.tenants.keys().filter(|id| !known.contains(id.as_str())).map(|id| row(cap, stats, ledger, id, None)).collect()
+    l.tenants
+        .iter()
+        .filter(|(id, _)| !known.contains(id.as_str()))
+        .map(|(id, a)| {
+            let namespace = format!("{}{id}", cap.namespace_prefix);
+            let ns = stats.namespaces.get(&namespace);
+            row(cap, true, (namespace, ns), Some(a), id, None)
+        })
+        .collect()
 }
 
+/// One tenant's row: its namespace (name, and stats when the index has it) and its ledger
+/// activity (`read`: whether the ledger was read at all).
 fn row(
     cap: &CapacityConfig,
-    stats: &IndexStats,
-    ledger: Option<&Ledger>,
+    read: bool,
+    (namespace, ns): (String, Option<&NamespaceStats>),
+    activity: Option<&Activity>,
     id: &str,
     tenant: Option<&Tenant>,
 ) -> TenantStores {
-    let namespace = format!("{}{id}", cap.namespace_prefix);
-    let ns = stats.namespaces.get(&namespace);
-    let activity = ledger.and_then(|l| l.tenants.get(id));
     let active = tenant.is_some_and(|t| t.active);
     TenantStores {
         tenant: id.to_string(),
@@ -65,11 +87,11 @@ fn row(
         bytes: ns.and_then(|n| n.size_bytes),
         byte_quota: tenant.and_then(|t| cap.tier_byte_quotas.get(&t.tier).copied()),
         namespace,
-        spend: ledger.map(|_| activity.map_or(0.0, |a| a.spend)),
-        events: ledger.map(|_| activity.map_or(0, |a| a.events)),
+        spend: read.then(|| activity.map_or(0.0, |a| a.spend)),
+        events: read.then(|| activity.map_or(0, |a| a.events)),
         last_activity: activity.and_then(|a| a.last_activity.clone()),
         idle_days: activity.and_then(|a| a.idle_days),
-        dormant: active && ledger.is_some() && activity.is_none_or(|a| a.events == 0),
+        dormant: active && read && activity.is_none_or(|a| a.events == 0),
         status: Status::Pass,
     }
 }
@@ -77,7 +99,6 @@ fn row(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::checks::capacity::ledger::Activity;
     use crate::checks::capacity::rules::fixture::usage;
     use crate::pinecone::IndexKind;
 

@@ -23,7 +23,9 @@ fails. The run fails on any cell error and on any stderr output in a cell that c
 Exit status: 0 when the run is as expected, 1 otherwise.
 """
 import argparse
+import hashlib
 import os
+import shutil
 import sys
 import time
 
@@ -32,6 +34,32 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def fresh_build_folder(folder, nb):
+    """evcxr's build folder is a cache of the notebook's dependency build, kept for its inputs:
+    the lock file, the manifests and the `:dep` cell. When they changed (say the library became
+    a dylib), it is started anew: a folder built for other inputs fails the `:dep` cell with
+    "found possibly newer version of crate"."""
+    root = os.path.dirname(HERE)
+    digest = hashlib.sha256()
+    for rel in ("Cargo.lock", "Cargo.toml", "bridge-lib/Cargo.toml", "bridge-notebook/Cargo.toml",
+                ".cargo/config.toml"):
+        path = os.path.join(root, rel)
+        digest.update(rel.encode() + b"\0" + (open(path, "rb").read() if os.path.exists(path) else b""))
+    deps = [c.source for c in nb.cells if c.cell_type == "code" and ":dep" in c.source]
+    digest.update("\0".join(deps).encode())
+    stamp = os.path.join(folder, ".bridge-inputs")
+    key = digest.hexdigest()
+    if os.path.isdir(folder):
+        kept = open(stamp).read().strip() if os.path.exists(stamp) else ""
+        if kept == key:
+            return
+        print(f"run_notebook: the notebook's dependencies changed: starting {folder} anew", flush=True)
+        shutil.rmtree(folder)
+    os.makedirs(folder, exist_ok=True)
+    with open(stamp, "w") as f:
+        f.write(key + "\n")
 
 
 def cell_text(cell):
@@ -167,6 +195,7 @@ def main():
     out_html = os.path.join(a.out, name + ".html")
 
     nb = nbformat.read(src, as_version=4)
+    fresh_build_folder(os.environ["EVCXR_TMPDIR"], nb)
     if a.warm:
         sys.exit(warm(nb, src, a.timeout))
     client = NotebookClient(

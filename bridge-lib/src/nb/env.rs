@@ -1,15 +1,21 @@
-//! The notebook's environment: the configuration every check uses, the demo that keeps running
-//! while it is held, and the methods the cells call.
+//! The notebook's environment: the configuration every check uses, the demo (its server kept
+//! for the kernel's life), and the methods the cells call.
 
 use super::{block_on, Assumptions, CheckId, CheckOutcome, Html, Preview, Report, Variant, DEMO_VAR};
 use crate::config::Config;
-use crate::demo::Demo;
+use crate::demo::{Demo, DemoCluster};
 use crate::{Error, Result};
 use std::fmt;
 use std::path::PathBuf;
 
+/// The demo cluster [`Env::demo`] started, kept for the life of the process (the kernel): the
+/// notebook loads the library as one dylib, so this exists once per kernel, and every demo
+/// after the first is a new database in it. The server stops when the process ends (its
+/// watchdog), as before when the last demo was dropped.
+static KEPT_CLUSTER: std::sync::Mutex<Option<std::sync::Arc<DemoCluster>>> = std::sync::Mutex::new(None);
+
 /// The environment the notebook works on: the configured services, or the embedded demo when
-/// nothing is configured. Holding it keeps the demo's PostgreSQL running.
+/// nothing is configured. The demo's PostgreSQL runs until the process (the kernel) ends.
 #[derive(Debug)]
 pub struct Env {
     /// The configuration every check uses. Edit it in a cell (a threshold, the tenants table)
@@ -114,9 +120,23 @@ impl Env {
         }
     }
 
-    /// Starts the demo (`Variant::Broken` to watch the checks catch planted flaws).
+    /// Starts the demo (`Variant::Broken` to watch the checks catch planted flaws): a fresh
+    /// demo database, in the cluster an earlier call in this process started when it still
+    /// runs (the setup cell run again, a second Run All: no second server start, ~1.7 s), else
+    /// in a new cluster.
     pub fn demo(variant: Variant) -> Result<Env> {
+        let kept = KEPT_CLUSTER.lock().ok().and_then(|c| c.clone());
+        if let Some(cluster) = kept {
+            let dbname = cluster.unique_dbname();
+            if let Ok(demo) = block_on(Demo::create_in(cluster, &dbname, variant)) {
+                return Ok(Env::on_demo(demo));
+            }
+            // the server is gone: start another below
+        }
         let demo = block_on(Demo::start(variant))?;
+        if let Ok(mut kept) = KEPT_CLUSTER.lock() {
+            *kept = Some(demo.cluster().clone());
+        }
         Ok(Env::on_demo(demo))
     }
 

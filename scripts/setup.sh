@@ -25,6 +25,19 @@ EVCXR_VERSION=0.22.0
 PY_PACKAGES=(nbclient==0.11.0 nbconvert==7.17.2)
 LAB_PACKAGES=(jupyterlab==4.6.6)
 
+# evcxr_jupyter is the one long step on a fresh machine (about 10 minutes of compiling on 2
+# cores): it starts first, in the background, and the package installs below (network and disk,
+# not CPU) run while it compiles
+EVCXR_PID=
+EVCXR_LOG="${TMPDIR:-/tmp}/bridge-setup-evcxr.$$.log"
+if command -v cargo >/dev/null && ! cargo install --list | grep -q "^evcxr_jupyter v$EVCXR_VERSION:"; then
+  echo "setup: cargo install evcxr_jupyter $EVCXR_VERSION in the background (about 10 minutes on 2 cores, once)"
+  cargo install --locked --quiet evcxr_jupyter --version "$EVCXR_VERSION" >"$EVCXR_LOG" 2>&1 &
+  EVCXR_PID=$!
+  # a failure further down stops the build too, rather than leave it compiling
+  trap '[ -z "$EVCXR_PID" ] || kill "$EVCXR_PID" 2>/dev/null || true' EXIT
+fi
+
 have_pg_server() {
   command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1 && return 0
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && return 0
@@ -76,9 +89,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   pip_install "${missing[@]}"
 fi
 
-if ! cargo install --list | grep -q "^evcxr_jupyter v$EVCXR_VERSION:"; then
-  echo "setup: cargo install evcxr_jupyter $EVCXR_VERSION (about 10 minutes on 2 cores, once)"
-  cargo install --locked --quiet evcxr_jupyter --version "$EVCXR_VERSION"
+if [ -n "$EVCXR_PID" ]; then
+  echo "setup: waiting for evcxr_jupyter's build"
+  if ! wait "$EVCXR_PID"; then
+    cat "$EVCXR_LOG" >&2
+    echo "setup: cargo install evcxr_jupyter $EVCXR_VERSION failed (its output is above)" >&2
+    exit 1
+  fi
+  EVCXR_PID=
+  rm -f "$EVCXR_LOG"
+  echo "setup: evcxr_jupyter $EVCXR_VERSION installed"
 fi
 export PATH="$HOME/.cargo/bin:$PATH"
 

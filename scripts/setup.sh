@@ -74,8 +74,8 @@ pip_install() {
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip python3-venv >/dev/null
   }
-  python3 -m pip install --quiet --disable-pip-version-check "$@" 2>/dev/null ||
-    python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages "$@"
+  python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location "$@" 2>/dev/null ||
+    python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --user --break-system-packages "$@"
 }
 py_has() { # py_has module version
   python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('$1') != '$2')" 2>/dev/null

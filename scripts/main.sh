@@ -24,7 +24,8 @@ case "${1:-}" in
     ROOT=()
     # JupyterLab refuses to run as root without it (most containers run as root)
     [ "$(id -u)" = 0 ] && ROOT=(--allow-root)
-    exec jupyter lab "${ROOT[@]}" "$NOTEBOOK"
+    # through python3: pip may have put the `jupyter` script in a user folder that is not on PATH
+    exec python3 -m jupyter lab "${ROOT[@]}" "$NOTEBOOK"
     ;;
   broken)
     bash scripts/setup.sh

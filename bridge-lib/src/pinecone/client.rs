@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 /// A describe_index_stats body larger than this is read on the blocking pool, not on an async
 /// worker, so the check's other reads go on meanwhile: 100,000 namespaces (4 MB) take about
-/// 0.1 s to read.
+/// 20 ms to read.
 const PARSE_OFF_THE_WORKERS: usize = 256 * 1024;
 
 /// A Pinecone client. `Debug` shows no key.

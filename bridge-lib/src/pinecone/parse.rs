@@ -5,7 +5,6 @@
 
 use serde_json::{Map, Value};
 use std::fmt;
-use std::rc::Rc;
 
 /// Why a body is not the expected response. Its text names a field, never a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,33 +64,38 @@ pub(crate) fn float_of(v: &Value) -> Option<f64> {
     }
 }
 
-/// A JSON object being read, with the path that leads to it (shared: the entries of one map
-/// have one path, and a field's path is only spelled out for an error).
+/// The path of field `name` in the object at `parent` (`parent.name`, or `name` at the top).
+pub(crate) fn field_path(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}.{name}")
+    }
+}
+
+/// A JSON object being read, with the path that leads to it (a field's path is only spelled
+/// out for an error).
 pub(crate) struct Obj<'a> {
     map: &'a Map<String, Value>,
-    path: Rc<str>,
+    path: String,
 }
 
 impl<'a> Obj<'a> {
     /// The body itself, which must be an object.
     pub(crate) fn root(v: &'a Value) -> Result<Obj<'a>, ParseError> {
-        Obj::at(v, Rc::from(""))
+        Obj::at(v, String::new())
     }
 
     /// `v` as an object found at `path`.
-    pub(crate) fn at(v: &'a Value, path: Rc<str>) -> Result<Obj<'a>, ParseError> {
+    pub(crate) fn at(v: &'a Value, path: String) -> Result<Obj<'a>, ParseError> {
         match v {
             Value::Object(map) => Ok(Obj { map, path }),
-            _ => Err(problem(&*path, "is not a JSON object")),
+            _ => Err(problem(path, "is not a JSON object")),
         }
     }
 
     fn field(&self, name: &str) -> String {
-        if self.path.is_empty() {
-            name.to_string()
-        } else {
-            format!("{}.{name}", self.path)
-        }
+        field_path(&self.path, name)
     }
 
     /// The first of `names` present and not `null`, with the name it was found by.
@@ -129,7 +133,7 @@ impl<'a> Obj<'a> {
 
     /// A nested object.
     pub(crate) fn obj(&self, names: &[&str]) -> Result<Option<Obj<'a>>, ParseError> {
-        self.get(names).map(|(name, v)| Obj::at(v, Rc::from(self.field(name)))).transpose()
+        self.get(names).map(|(name, v)| Obj::at(v, self.field(name))).transpose()
     }
 
     /// A nested object's entries, each with the path of its value (`{field}.*`: the key is a
@@ -137,8 +141,8 @@ impl<'a> Obj<'a> {
     #[cfg(test)]
     pub(crate) fn entries(&self, names: &[&str]) -> Result<Vec<(&'a str, Obj<'a>)>, ParseError> {
         let Some(o) = self.obj(names)? else { return Ok(Vec::new()) };
-        let each: Rc<str> = Rc::from(format!("{}.*", o.path));
-        o.map.iter().map(|(k, v)| Ok((k.as_str(), Obj::at(v, Rc::clone(&each))?))).collect()
+        let each = format!("{}.*", o.path);
+        o.map.iter().map(|(k, v)| Ok((k.as_str(), Obj::at(v, each.clone())?))).collect()
     }
 
     /// A nested array of objects, each with its path (`{field}[i]`).
@@ -147,7 +151,7 @@ impl<'a> Obj<'a> {
             None => Ok(Vec::new()),
             Some((name, Value::Array(items))) => {
                 let path = self.field(name);
-                items.iter().enumerate().map(|(i, v)| Obj::at(v, Rc::from(format!("{path}[{i}]")))).collect()
+                items.iter().enumerate().map(|(i, v)| Obj::at(v, format!("{path}[{i}]"))).collect()
             }
             Some((name, _)) => Err(problem(self.field(name), "is not a JSON array")),
         }

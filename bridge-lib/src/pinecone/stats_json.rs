@@ -7,7 +7,7 @@
 //! error names the field, never a value from the body.
 
 use super::model::{IndexStats, NamespaceStats};
-use super::parse::{count_of, float_of, problem, syntax_error, ParseError};
+use super::parse::{count_of, field_path, float_of, problem, syntax_error, ParseError};
 use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -63,12 +63,7 @@ impl<'n> Pick<'n> {
     }
 
     fn path(&self, parent: &str) -> String {
-        let name = self.at.as_ref().map_or(self.names[0], |(i, _)| self.names[*i]);
-        if parent.is_empty() {
-            name.to_string()
-        } else {
-            format!("{parent}.{name}")
-        }
+        field_path(parent, self.at.as_ref().map_or(self.names[0], |(i, _)| self.names[*i]))
     }
 
     fn count(&self, parent: &str) -> Result<Option<u64>, ParseError> {

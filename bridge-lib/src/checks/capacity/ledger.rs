@@ -90,23 +90,22 @@ pub async fn read_ledger_beside<R>(
         return Ok((registry, None));
     };
     let table = quote_qualified(&cfg.cost.table);
-    let how = match w.read {
-        ReadAs::Once => {
+    let (how, tenants) = match w.seen.take() {
+        Some(mut seen) => {
             // last activity only for the known tenants the window did not see: one index probe each
-            let quiet: Vec<&str> = known(&registry).into_iter().filter(|id| !w.tenants.contains_key(*id)).collect();
+            let quiet: Vec<&str> = known(&registry).into_iter().filter(|id| !seen.contains_key(*id)).collect();
             if !quiet.is_empty() {
                 let rows = tx
                     .query(&w.probe, &[&w.at, &quiet])
                     .await
                     .map_err(|e| Error::query(format!("reading the last activity in {table}"), &e))?;
-                w.tenants.extend(rows.iter().map(|r| before_window(r, w.at)));
+                seen.extend(rows.iter().map(|r| before_window(r, w.at)));
             }
-            ReadAs::Once
+            (ReadAs::Once, seen)
         }
-        ReadAs::PerTenant(_) => {
+        None => {
             let (n, all) = per_tenant(cfg, &tx, &w).await?;
-            w.tenants = all;
-            ReadAs::PerTenant(n)
+            (ReadAs::PerTenant(n), all)
         }
     };
     tx.rollback().await.map_err(|e| Error::query("rolling back", &e))?;
@@ -118,13 +117,8 @@ pub async fn read_ledger_beside<R>(
             c.table
         ),
     };
-    let ledger = Ledger {
-        source,
-        as_of: w.as_of,
-        as_of_unix: unix_secs(w.at),
-        window_days: cfg.capacity.dormant_days,
-        tenants: w.tenants,
-    };
+    let ledger =
+        Ledger { source, as_of: w.as_of, as_of_unix: unix_secs(w.at), window_days: cfg.capacity.dormant_days, tenants };
     Ok((registry, Some(ledger)))
 }
 
@@ -136,8 +130,9 @@ struct Window {
     since: SystemTime,
     window: Statement,
     probe: Statement,
-    read: ReadAs,
-    tenants: BTreeMap<String, Activity>,
+    /// Every tenant the window saw, when it was read once (row-level security hides no rows);
+    /// `None`: it is read per tenant, under each one's context.
+    seen: Option<BTreeMap<String, Activity>>,
 }
 
 /// Sets the transaction up and reads the window once (`Ok(None)`: no ledger table to read).
@@ -185,13 +180,12 @@ async fn read_window(cfg: &Config, tx: &Transaction<'_>) -> Result<Option<Window
         .await
         .map_err(|e| Error::query(format!("preparing the per-tenant spend of {table}"), &e))?;
     let probe = prepare_probe(tx, &c.table, &k.tenant, &k.time).await?;
-    let mut w = Window { as_of, at, since, window, probe, read: ReadAs::PerTenant(0), tenants: BTreeMap::new() };
+    let mut w = Window { as_of, at, since, window, probe, seen: None };
     if !rls_applies(tx, &c.table).await? {
         let rows =
             tx.query(&w.window, &[&at, &since]).await.map_err(|e| Error::query(format!("reading {table}"), &e))?;
         // collected (sorted once, then built), not inserted one by one
-        w.tenants = rows.iter().map(|r| in_window(r, at)).collect();
-        w.read = ReadAs::Once;
+        w.seen = Some(rows.iter().map(|r| in_window(r, at)).collect());
     }
     Ok(Some(w))
 }

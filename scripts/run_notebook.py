@@ -34,6 +34,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# evcxr's build folder, kept between kernels (scripts/main.sh uses the same)
+DEFAULT_BUILD_FOLDER = os.path.join(os.path.dirname(HERE), ".evcxr-build")
 
 
 def fresh_build_folder(folder, nb):
@@ -51,9 +53,15 @@ def fresh_build_folder(folder, nb):
     digest.update("\0".join(deps).encode())
     stamp = os.path.join(folder, ".bridge-inputs")
     key = digest.hexdigest()
-    if os.path.isdir(folder):
+    if os.path.isdir(folder) and os.listdir(folder):
         kept = open(stamp).read().strip() if os.path.exists(stamp) else ""
         if kept == key:
+            return
+        # only a folder this runner stamped, or its own default one, is deleted: an EVCXR_TMPDIR
+        # chosen by hand may hold anything
+        if not kept and os.path.abspath(folder) != DEFAULT_BUILD_FOLDER:
+            print(f"run_notebook: {folder} has no stamp of the notebook's inputs; if its :dep cell fails "
+                  "with 'found possibly newer version of crate', empty it", flush=True)
             return
         print(f"run_notebook: the notebook's dependencies changed: starting {folder} anew", flush=True)
         shutil.rmtree(folder)
@@ -180,7 +188,7 @@ def main():
     os.environ.setdefault("BRIDGE_NOTEBOOK_GATE", "exit")
     # keep evcxr's build folder between kernels (one kernel at a time): a warm Run All then
     # rebuilds only the cells, not the dependency graph (measured: 133 s -> 52 s under load)
-    os.environ.setdefault("EVCXR_TMPDIR", os.path.join(os.path.dirname(HERE), ".evcxr-build"))
+    os.environ.setdefault("EVCXR_TMPDIR", DEFAULT_BUILD_FOLDER)
     if "RUST_SRC_PATH" not in os.environ:
         for cand in sorted(os.listdir("/usr/src"), reverse=True) if os.path.isdir("/usr/src") else []:
             lib = os.path.join("/usr/src", cand, "library")

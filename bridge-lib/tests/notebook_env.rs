@@ -5,7 +5,7 @@
 mod common;
 
 use bridge_lib::config::{DbTarget, PineconeConfig};
-use bridge_lib::nb::{block_on, Assumptions, CheckId, CheckStatus, Env, Variant};
+use bridge_lib::nb::{block_on, Assumptions, CheckId, CheckStatus, Env, Flaw, Variant};
 use std::path::PathBuf;
 
 fn env_on(variant: Variant) -> Env {
@@ -174,4 +174,26 @@ fn the_child_gets_the_configuration_on_stdin_and_none_in_its_environment() {
     assert_eq!(back.pinecone.unwrap().api_key.expose(), "pc-child-key");
     assert_eq!(back.suppressions, env.config.suppressions);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn each_demo_env_gets_a_database_of_its_own() {
+    // Env::demo keeps its cluster for the process and loads the next database in the background:
+    // a later Env must still get a fresh database of its own variant, never one in use
+    let dbname = |env: &Env| env.demo.as_ref().unwrap().admin.redacted();
+    let mut first = Env::demo(Variant::Clean).expect("the demo starts");
+    std::thread::sleep(std::time::Duration::from_millis(800)); // the next one is prepared by now
+    let second = Env::demo(Variant::Clean).unwrap();
+    let broken = Env::demo(Variant::Broken).unwrap(); // the prepared one is clean: not this
+    let third = Env::demo(Variant::Clean).unwrap(); // maybe still loading: made on the spot
+    let names = [dbname(&first), dbname(&second), dbname(&broken), dbname(&third)];
+    for (i, a) in names.iter().enumerate() {
+        assert!(names[i + 1..].iter().all(|b| b != a), "a database handed out twice: {names:?}");
+    }
+    first.plant(Flaw::InactiveTenant("test-beta"));
+    assert_eq!(first.check(CheckId::Tenants).status, CheckStatus::Fail);
+    for env in [&second, &third] {
+        assert_eq!(env.report().verdict.as_str(), "ready", "{}", dbname(env));
+    }
+    assert_eq!(broken.report().verdict.as_str(), "not ready");
 }

@@ -74,6 +74,31 @@ fn each_planted_flaw_is_caught_and_repaired_without_a_trace() {
 }
 
 #[test]
+fn repair_planted_undoes_whatever_was_planted() {
+    let mut env = env_on(Variant::Clean);
+    let admin = env.demo.as_ref().unwrap().admin.clone();
+    let before = block_on(common::fingerprint(&admin));
+    assert!(env.repair_planted().0.contains("nothing to repair"), "nothing planted yet");
+    env.plant(Flaw::OpenPolicy("documents"));
+    env.plant(Flaw::InactiveTenant("test-beta"));
+    let again = env.plant(Flaw::OpenPolicy("documents")).0;
+    assert!(again.contains("could not plant"), "the policy exists already: {again}");
+    assert_eq!(env.planted, vec![Flaw::OpenPolicy("documents"), Flaw::InactiveTenant("test-beta")]);
+    assert_eq!(env.check(CheckId::Rls).status, CheckStatus::Fail);
+    assert_eq!(env.check(CheckId::Tenants).status, CheckStatus::Fail);
+    let out = env.repair_planted().0;
+    assert_eq!(out.matches("repaired:").count(), 2, "{out}");
+    assert!(env.planted.is_empty());
+    assert_eq!(env.check(CheckId::Rls).status, CheckStatus::Pass);
+    assert_eq!(env.check(CheckId::Tenants).status, CheckStatus::Pass);
+    assert_eq!(block_on(common::fingerprint(&admin)), before, "nothing of the demo's data changed");
+    // a flaw repaired by name is no longer pending
+    env.plant(Flaw::SessionContext);
+    env.repair(Flaw::SessionContext);
+    assert!(env.planted.is_empty() && env.repair_planted().0.contains("nothing to repair"));
+}
+
+#[test]
 fn planting_is_refused_outside_the_demo() {
     let mut env = env_on(Variant::Clean);
     env.demo = None; // as if configured: the same database, no demo

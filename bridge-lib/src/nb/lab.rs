@@ -148,19 +148,44 @@ impl Env {
         self.lab_step(flaw, false)
     }
 
+    /// Undoes every flaw planted and not yet repaired, newest first: the "Break it" cell's
+    /// repair, whichever flaw that cell planted (edit the flaw in one cell, not two).
+    pub fn repair_planted(&mut self) -> Html {
+        if self.planted.is_empty() {
+            return Html(warning("nothing to repair: no flaw is planted (run the cell that plants one first)"));
+        }
+        let mut out = Html(String::new());
+        while let Some(flaw) = self.planted.last().copied() {
+            let step = self.repair(flaw);
+            let stuck = self.planted.last() == Some(&flaw);
+            out = out.then(step);
+            if stuck {
+                // the repair failed and said why; stop rather than loop
+                break;
+            }
+        }
+        out
+    }
+
     fn lab_step(&mut self, flaw: Flaw, plant: bool) -> Html {
         let verb = if plant { "planted" } else { "repaired" };
         if self.demo.is_none() {
             return Html(refused(&format!("planting a flaw ({})", flaw.describe())));
         }
         match self.apply(flaw, plant) {
-            Ok(()) => Html(format!(
-                "<p>{} {}; the {} check should now {}</p>",
-                badge(if plant { "fail" } else { "pass" }),
-                esc(&format!("{verb}: {}", flaw.describe())),
-                flaw.check(),
-                if plant { "catch it" } else { "pass again" }
-            )),
+            Ok(()) => {
+                self.planted.retain(|f| *f != flaw);
+                if plant {
+                    self.planted.push(flaw);
+                }
+                Html(format!(
+                    "<p>{} {}; the {} check should now {}</p>",
+                    badge(if plant { "fail" } else { "pass" }),
+                    esc(&format!("{verb}: {}", flaw.describe())),
+                    flaw.check(),
+                    if plant { "catch it" } else { "pass again" }
+                ))
+            }
             Err(e) => Html(warning(&format!("could not {}: {e}", if plant { "plant it" } else { "repair it" }))),
         }
     }

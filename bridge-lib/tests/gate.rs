@@ -21,12 +21,8 @@ fn run(cmd: &mut std::process::Command) -> (i32, String, String) {
     )
 }
 
-/// A fresh empty folder for one test.
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("bridge-gate-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tmpdir(name: &str) -> common::TempDir {
+    common::TempDir::new(&format!("gate-{name}"))
 }
 
 fn json_file(path: &Path) -> Value {

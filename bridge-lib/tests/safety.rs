@@ -369,11 +369,8 @@ fn malformed_connection_strings_never_echo_the_password() {
 // Bounded in time and memory
 // ---------------------------------------------------------------------------------------------
 
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("bridge-safety-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tempdir(name: &str) -> common::TempDir {
+    common::TempDir::new(&format!("safety-{name}"))
 }
 
 fn fifo(dir: &std::path::Path) -> std::path::PathBuf {

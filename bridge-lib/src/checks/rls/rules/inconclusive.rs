@@ -26,7 +26,11 @@ pub static INCONCLUSIVE: Rule = Rule {
              check BRIDGE_TENANT_SETTING and BRIDGE_TENANT_CONTEXT_SQL when the context never took effect.",
     limits: "Reports only the first precondition that fails. It cannot tell a context that never took effect from \
              probe tenants that have no rows anywhere; both read as `context`. Tables no permissive policy opens \
-             to the application (RLS003, deny-all) are left out: no tenant sees rows there by design.",
+             to the application (RLS003, deny-all) are left out: no tenant sees rows there by design. \
+             The live-row estimate is the server's cumulative statistics, which read 0 after a statistics reset, \
+             a crash restart, on a standby, or in a database just copied from a template, until the next ANALYZE \
+             or writes: there the fallback cannot help and a table with rows of fewer than two probe tenants \
+             stays inconclusive.",
 };
 
 /// RLS025 when the probe role bypasses RLS: the live rules would all pass vacuously, so none runs.

@@ -38,6 +38,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_BUILD_FOLDER = os.path.join(os.path.dirname(HERE), ".evcxr-build")
 
 
+def evcxr_commands(source):
+    """A cell's evcxr commands (`:opt`, `:cache`, `:dep`, …), without its Rust code."""
+    return "\n".join(l for l in source.splitlines() if l.startswith(":"))
+
+
 def fresh_build_folder(folder, nb):
     """evcxr's build folder is a cache of the notebook's dependency build, kept for its inputs:
     the lock file, the manifests and the `:dep` cell's commands. When they changed (say the library became
@@ -51,8 +56,7 @@ def fresh_build_folder(folder, nb):
         digest.update(rel.encode() + b"\0" + (open(path, "rb").read() if os.path.exists(path) else b""))
     # the evcxr commands of the cells that load dependencies (`:opt`, `:dep`), not their code:
     # editing the setup cell's `Env::…` line must not throw the build away
-    deps = ["\n".join(l for l in c.source.splitlines() if l.startswith(":"))
-            for c in nb.cells if c.cell_type == "code" and ":dep" in c.source]
+    deps = [evcxr_commands(c.source) for c in nb.cells if c.cell_type == "code" and ":dep" in c.source]
     digest.update("\0".join(deps).encode())
     stamp = os.path.join(folder, ".bridge-inputs")
     key = digest.hexdigest()
@@ -123,9 +127,8 @@ def warm(nb, src, timeout):
     """Builds the notebook's dependencies in the kernel's build folder, showing cargo's progress."""
     # the setup cell's evcxr commands (`:opt`, `:cache`, `:dep`), not its code (no demo starts)
     first = next(c for c in nb.cells if c.cell_type == "code")
-    commands = "\n".join(l for l in first.source.splitlines() if l.startswith(":"))
     probe = "use bridge_lib::nb::*;\nlet warm: usize = CheckId::ALL.len();\nwarm"
-    nb.cells = [nbformat.v4.new_code_cell(commands), nbformat.v4.new_code_cell(probe)]
+    nb.cells = [nbformat.v4.new_code_cell(evcxr_commands(first.source)), nbformat.v4.new_code_cell(probe)]
     print("run_notebook: building the notebook's dependencies (the first time takes several minutes; "
           "cargo's progress follows)", flush=True)
     began = time.monotonic()

@@ -136,10 +136,7 @@ impl Env {
     pub fn demo(variant: Variant) -> Result<Env> {
         let kept = KEPT_CLUSTER.lock().ok().and_then(|c| c.clone());
         if let Some(cluster) = kept {
-            let demo = take_prepared(variant).or_else(|| {
-                let dbname = cluster.unique_dbname();
-                block_on(Demo::create_in(cluster.clone(), &dbname, variant)).ok()
-            });
+            let demo = take_prepared(variant).or_else(|| new_database(cluster.clone(), variant).ok());
             if let Some(demo) = demo {
                 prepare_next(cluster, variant);
                 return Ok(Env::on_demo(demo));
@@ -292,11 +289,16 @@ fn take_prepared(variant: Variant) -> Option<Demo> {
     block_on(crate::db::connect(&demo.admin)).ok().map(|_| demo)
 }
 
+/// A new demo database of `variant` in a running cluster, under the cluster's next free name.
+fn new_database(cluster: std::sync::Arc<DemoCluster>, variant: Variant) -> Result<Demo> {
+    let dbname = cluster.unique_dbname();
+    block_on(Demo::create_in(cluster, &dbname, variant))
+}
+
 /// Loads the next demo database of `variant` into `cluster` on a background thread.
 fn prepare_next(cluster: std::sync::Arc<DemoCluster>, variant: Variant) {
     std::thread::spawn(move || {
-        let dbname = cluster.unique_dbname();
-        if let Ok(demo) = block_on(Demo::create_in(cluster, &dbname, variant)) {
+        if let Ok(demo) = new_database(cluster, variant) {
             if let Ok(mut prepared) = PREPARED.lock() {
                 *prepared = Some(demo);
             }
